@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# Starts, stops and describes the real services the test suite talks to, on loopback ports of
+# their own: Redis, PostgreSQL, clamd (with a custom EICAR signature: no official signatures
+# are downloadable offline), Garage (S3) and Prometheus. Idempotent: a running service is
+# reused. Usage:
+#   scripts/services.sh install            # apt packages + garage (built from crates.io if missing)
+#   scripts/services.sh start [NAME...]     # all by default; writes $STATE/env
+#   scripts/services.sh stop  [NAME...]
+#   scripts/services.sh env                 # path of the env file the tests read
+# NAME is one of: redis postgres clamd garage prometheus
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+STATE=${UPLOADD_TEST_STATE:-${TMPDIR:-/tmp}/uploadd-test-services}
+TOOLS=${UPLOADD_TOOLS:-$HOME/.cache/uploadd-tools}
+GARAGE_VERSION=2.5.0
+ALL=(redis postgres clamd garage prometheus)
+ENV_FILE=$STATE/env
+
+log() { printf '[services] %s\n' "$*" >&2; }
+die() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  # Never let package scripts start system-wide services on the default ports.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+    as_root chmod +x /usr/sbin/policy-rc.d
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+garage_bin() {
+  if [ -x "$TOOLS/bin/garage" ]; then echo "$TOOLS/bin/garage"; return; fi
+  command -v garage 2>/dev/null || true
+}
+
+install_all() {
+  apt_install ca-certificates cmake nasm pkg-config python3 redis-server postgresql clamav-daemon ffmpeg prometheus \
+    procps util-linux curl
+  if [ -z "$(garage_bin)" ]; then
+    log "garage not found: building garage $GARAGE_VERSION from crates.io into $TOOLS (one-time, ~15 min on 2 cores)"
+    cargo install garage --version "$GARAGE_VERSION" --locked --no-default-features \
+      --features bundled-libs,sqlite --root "$TOOLS" >&2
+  fi
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+# Ports are chosen once per state dir and remembered, so restarts keep their addresses.
+port_of() {
+  local name=$1 f=$STATE/ports/$1
+  mkdir -p "$STATE/ports"
+  [ -s "$f" ] || free_port >"$f"
+  cat "$f"
+}
+
+alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+wait_for() { # desc timeout-seconds command...
+  local desc=$1 t=$2; shift 2
+  local end=$((SECONDS + t))
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $end ] || die "$desc did not become ready within ${t}s"
+    sleep 0.1
+  done
+}
+
+start_redis() {
+  local d=$STATE/redis p; p=$(port_of redis); mkdir -p "$d"
+  if ! alive "$d/redis.pid"; then
+    redis-server --port "$p" --bind 127.0.0.1 --daemonize yes --pidfile "$d/redis.pid" --dir "$d" \
+      --logfile "$d/redis.log" --save '' --appendonly no --maxmemory-policy noeviction
+  fi
+  wait_for "redis" 20 redis-cli -p "$p" ping
+}
+stop_redis() { local p; p=$(port_of redis); redis-cli -p "$p" shutdown nosave >/dev/null 2>&1 || true; rm -f "$STATE/redis/redis.pid"; }
+
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+start_postgres() {
+  local d=$STATE/pg p; p=$(port_of postgres)
+  [ -n "$PGBIN" ] || die "PostgreSQL binaries not found (install the postgresql package)"
+  install -d -o postgres -g postgres "$d"
+  if [ ! -s "$d/data/PG_VERSION" ]; then
+    runuser -u postgres -- "$PGBIN/initdb" -D "$d/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync -N >/dev/null
+  fi
+  if ! runuser -u postgres -- "$PGBIN/pg_ctl" -D "$d/data" status >/dev/null 2>&1; then
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$d/data" -l "$d/server.log" -w -t 30 \
+      -o "-c listen_addresses=127.0.0.1 -p $p -k $d -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
+  fi
+  wait_for "postgres" 30 runuser -u postgres -- "$PGBIN/pg_isready" -h 127.0.0.1 -p "$p"
+}
+stop_postgres() {
+  local d=$STATE/pg
+  [ -s "$d/data/PG_VERSION" ] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$d/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+start_clamd() {
+  local d=$STATE/clamd p; p=$(port_of clamd); mkdir -p "$d/db"
+  # EICAR's 68 bytes as a custom signature, matched at any offset (also inside ZIP/GZIP).
+  echo 'Test.EICAR-Custom:0:*:58354f2150254041505b345c505a58353428505e2937434329377d2445494341522d5354414e444152442d414e544956495255532d544553542d46494c452124482b482a' >"$d/db/custom.ndb"
+  cat >"$d/clamd.conf" <<CONF
+DatabaseDirectory $d/db
+LocalSocket $d/clamd.sock
+TCPSocket $p
+TCPAddr 127.0.0.1
+Foreground yes
+PidFile $d/clamd.pid
+LogFile $d/clamd.log
+StreamMaxLength 4000M
+MaxFileSize 4000M
+MaxScanSize 4000M
+MaxThreads 4
+SelfCheck 0
+CONF
+  if ! alive "$d/clamd.pid"; then
+    rm -f "$d/clamd.sock"
+    nohup clamd --config-file="$d/clamd.conf" >>"$d/stdout.log" 2>&1 &
+  fi
+  wait_for "clamd" 60 python3 - "$p" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1)
+s.sendall(b"zPING\0"); assert s.recv(16).startswith(b"PONG")
+PY
+}
+stop_clamd() {
+  local f=$STATE/clamd/clamd.pid
+  if alive "$f"; then kill "$(cat "$f")"; for _ in $(seq 50); do alive "$f" || break; sleep 0.1; done; fi
+  rm -f "$f"
+}
+
+GARAGE_KEY_ID=GK0123456789abcdef01234567
+GARAGE_SECRET=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+GARAGE_BUCKET=uploadd-test
+start_garage() {
+  local d=$STATE/garage bin p_rpc p_s3 p_admin; bin=$(garage_bin)
+  [ -n "$bin" ] || die "garage is not installed (run: scripts/services.sh install)"
+  p_rpc=$(port_of garage-rpc); p_s3=$(port_of garage); p_admin=$(port_of garage-admin); mkdir -p "$d"
+  cat >"$d/garage.toml" <<CONF
+metadata_dir = "$d/meta"
+data_dir = "$d/data"
+db_engine = "sqlite"
+metadata_fsync = false
+data_fsync = false
+replication_factor = 1
+rpc_bind_addr = "127.0.0.1:$p_rpc"
+rpc_public_addr = "127.0.0.1:$p_rpc"
+rpc_secret = "$(printf 'a%.0s' $(seq 64))"
+[s3_api]
+s3_region = "garage"
+api_bind_addr = "127.0.0.1:$p_s3"
+root_domain = ".s3.garage.localhost"
+[admin]
+api_bind_addr = "127.0.0.1:$p_admin"
+admin_token = "uploadd-test-admin"
+metrics_token = "uploadd-test-metrics"
+CONF
+  if ! alive "$d/garage.pid"; then
+    nohup "$bin" -c "$d/garage.toml" server >>"$d/garage.log" 2>&1 &
+    echo $! >"$d/garage.pid"
+  fi
+  local end=$((SECONDS + 60))
+  until "$bin" -c "$d/garage.toml" status >/dev/null 2>&1; do
+    alive "$d/garage.pid" || die "garage exited; see $d/garage.log"
+    [ $SECONDS -lt $end ] || die "garage did not start within 60s"
+    sleep 0.2
+  done
+  if ! "$bin" -c "$d/garage.toml" bucket info "$GARAGE_BUCKET" >/dev/null 2>&1; then
+    local node; node=$("$bin" -c "$d/garage.toml" node id -q | cut -d@ -f1)
+    "$bin" -c "$d/garage.toml" layout assign -z dc1 -c 1G "$node" >/dev/null
+    "$bin" -c "$d/garage.toml" layout apply --version 1 >/dev/null
+    "$bin" -c "$d/garage.toml" key import --yes -n uploadd-test "$GARAGE_KEY_ID" "$GARAGE_SECRET" >/dev/null
+    "$bin" -c "$d/garage.toml" bucket create "$GARAGE_BUCKET" >/dev/null
+    "$bin" -c "$d/garage.toml" bucket allow --read --write --owner "$GARAGE_BUCKET" --key "$GARAGE_KEY_ID" >/dev/null
+  fi
+  wait_for "garage s3" 30 curl -s -o /dev/null "http://127.0.0.1:$p_s3/"
+}
+stop_garage() {
+  local f=$STATE/garage/garage.pid
+  if alive "$f"; then kill "$(cat "$f")"; for _ in $(seq 100); do alive "$f" || break; sleep 0.1; done; fi
+  rm -f "$f"
+}
+
+start_prometheus() {
+  local d=$STATE/prometheus p; p=$(port_of prometheus); mkdir -p "$d/data"
+  # Scrape targets are written by the tests into $d/targets.json (file service discovery).
+  [ -s "$d/targets.json" ] || echo '[]' >"$d/targets.json"
+  cat >"$d/prometheus.yml" <<CONF
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files:
+  - $ROOT/config/prometheus/alerts.yml
+scrape_configs:
+  - job_name: uploadd
+    file_sd_configs:
+      - files: ["$d/targets.json"]
+        refresh_interval: 1s
+CONF
+  if ! alive "$d/prometheus.pid"; then
+    nohup prometheus --config.file="$d/prometheus.yml" --storage.tsdb.path="$d/data" \
+      --web.listen-address="127.0.0.1:$p" --storage.tsdb.retention.time=1h >>"$d/prometheus.log" 2>&1 &
+    echo $! >"$d/prometheus.pid"
+  fi
+  wait_for "prometheus" 30 curl -sf "http://127.0.0.1:$p/-/ready"
+}
+stop_prometheus() {
+  local f=$STATE/prometheus/prometheus.pid
+  if alive "$f"; then kill "$(cat "$f")"; for _ in $(seq 50); do alive "$f" || break; sleep 0.1; done; fi
+  rm -f "$f"
+}
+
+write_env() {
+  mkdir -p "$STATE"
+  cat >"$ENV_FILE.tmp" <<ENV
+UPLOADD_TEST_STATE=$STATE
+UPLOADD_TEST_SERVICES=$ROOT/scripts/services.sh
+UPLOADD_TEST_REDIS_URL=redis://127.0.0.1:$(port_of redis)
+UPLOADD_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:$(port_of postgres)/postgres
+UPLOADD_TEST_CLAMD=tcp://127.0.0.1:$(port_of clamd)
+UPLOADD_TEST_S3_ENDPOINT=http://127.0.0.1:$(port_of garage)
+UPLOADD_TEST_S3_REGION=garage
+UPLOADD_TEST_S3_BUCKET=$GARAGE_BUCKET
+UPLOADD_TEST_S3_ACCESS_KEY_ID=$GARAGE_KEY_ID
+UPLOADD_TEST_S3_SECRET_ACCESS_KEY=$GARAGE_SECRET
+UPLOADD_TEST_PROMETHEUS_URL=http://127.0.0.1:$(port_of prometheus)
+UPLOADD_TEST_PROMETHEUS_TARGETS=$STATE/prometheus/targets.json
+UPLOADD_TEST_FFMPEG=$(command -v ffmpeg || echo /usr/bin/ffmpeg)
+UPLOADD_TEST_FFPROBE=$(command -v ffprobe || echo /usr/bin/ffprobe)
+ENV
+  mv "$ENV_FILE.tmp" "$ENV_FILE"
+}
+
+cmd=${1:-}; shift || true
+names=("$@"); [ ${#names[@]} -gt 0 ] || names=("${ALL[@]}")
+case "$cmd" in
+  install) install_all ;;
+  start)
+    for n in "${names[@]}"; do log "starting $n"; "start_$n"; done
+    write_env
+    log "services ready; env in $ENV_FILE"
+    ;;
+  stop) for n in "${names[@]}"; do "stop_$n"; done ;;
+  env) echo "$ENV_FILE" ;;
+  *) die "usage: $0 install | start [NAME...] | stop [NAME...] | env" ;;
+esac

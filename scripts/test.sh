@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh Debian machine: installs what it needs (apt packages, a
+# Garage build when absent), starts the real services on loopback, runs every test, stops them.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+started=$(date +%s)
+scripts/services.sh install
+scripts/services.sh start
+trap 'scripts/services.sh stop' EXIT
+export UPLOADD_TEST_ENV
+UPLOADD_TEST_ENV=$(scripts/services.sh env)
+cargo test --locked "$@"
+echo "[test] all tests passed in $(( $(date +%s) - started ))s"

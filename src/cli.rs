@@ -1,0 +1,356 @@
+//! Command-line interface: one function per subcommand.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use uuid::Uuid;
+
+use uploadd::app::App;
+use uploadd::config::Config;
+use uploadd::db::UploadRecord;
+use uploadd::demo::{self, DemoRow};
+use uploadd::producer::{self, EnqueueOptions};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "uploadd",
+    version,
+    about = "Turns raw uploads into safe, ready-to-serve media."
+)]
+pub struct Cli {
+    /// Config file (TOML). Without one, the embedded default is used.
+    #[arg(long, global = true, env = "UPLOADD_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data directory of the embedded mode (SQLite database and queue, local store, temp files).
+    #[arg(long, global = true, env = "UPLOADD_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the daemon: take jobs from the queue until SIGTERM/SIGINT.
+    Run,
+    /// Put a local file under the incoming prefix and enqueue it; prints the upload id last.
+    Enqueue {
+        path: PathBuf,
+        #[arg(long)]
+        profile: String,
+        /// Upload id to use (a UUID); generated when absent.
+        #[arg(long)]
+        id: Option<Uuid>,
+        /// The Content-Type the client claimed (checked against the real type).
+        #[arg(long, value_name = "MIME")]
+        declared_type: Option<String>,
+        /// Metadata to carry along, `key=value` (repeatable).
+        #[arg(long = "meta", value_name = "KEY=VALUE")]
+        metadata: Vec<String>,
+        /// Webhook to call with the outcome (host must be allowed in config).
+        #[arg(long, value_name = "URL")]
+        callback_url: Option<String>,
+    },
+    /// Show an upload's state (from the database).
+    Status {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Embedded quick start: process files (or generated samples) in-process and report.
+    Demo {
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value = "default")]
+        profile: String,
+        /// Give up waiting after this many seconds.
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Validate the configuration and print it with secrets redacted.
+    CheckConfig,
+}
+
+fn load_config(cli: &Cli) -> Result<Config> {
+    Config::load(cli.config.as_deref(), cli.data_dir.as_deref()).context("invalid configuration")
+}
+
+pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let cfg = load_config(&cli)?;
+    match cli.command {
+        Command::CheckConfig => check_config(cfg),
+        Command::Run => {
+            uploadd::telemetry::init(&cfg.log, None);
+            let app = App::open(cfg).await.context("cannot start")?;
+            uploadd::daemon::run(app).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            uploadd::telemetry::init(&cfg.log, None);
+            let app = App::open(cfg).await.context("migration failed")?;
+            println!(
+                "database is up to date ({})",
+                if app.db.is_sqlite() {
+                    "sqlite"
+                } else {
+                    "postgres"
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Enqueue {
+            path,
+            profile,
+            id,
+            declared_type,
+            metadata,
+            callback_url,
+        } => {
+            uploadd::telemetry::init(&cfg.log, Some("warn"));
+            let mut meta = std::collections::BTreeMap::new();
+            for kv in metadata {
+                let Some((k, v)) = kv.split_once('=') else {
+                    bail!("--meta expects KEY=VALUE, got {kv:?}");
+                };
+                meta.insert(k.to_owned(), v.to_owned());
+            }
+            let app = App::open(cfg).await.context("cannot start")?;
+            let id = producer::enqueue_file(
+                &app,
+                &path,
+                &profile,
+                EnqueueOptions {
+                    upload_id: id,
+                    declared_type,
+                    metadata: meta,
+                    callback_url,
+                },
+            )
+            .await?;
+            println!("{id}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status { id, json } => {
+            uploadd::telemetry::init(&cfg.log, Some("warn"));
+            let app = App::open(cfg).await.context("cannot start")?;
+            status(&app, &id, json).await
+        }
+        Command::Demo {
+            files,
+            json,
+            profile,
+            timeout,
+        } => {
+            uploadd::telemetry::init(&cfg.log, Some("warn"));
+            run_demo(cfg, files, json, &profile, Duration::from_secs(timeout)).await
+        }
+    }
+}
+
+fn check_config(cfg: Config) -> Result<ExitCode> {
+    print!("{}", cfg.redacted_toml());
+    eprintln!("configuration is valid");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn status(app: &Arc<App>, id: &str, json: bool) -> Result<ExitCode> {
+    let Ok(uuid) = Uuid::parse_str(id) else {
+        bail!("{id:?} is not an upload id (a UUID)");
+    };
+    let id = uuid.to_string();
+    if let Some(rec) = app.db.get(&id).await? {
+        if json {
+            println!("{}", serde_json::to_string(&rec)?);
+        } else {
+            print_record(&rec);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Enqueued by another producer and not yet picked up: the queue knows it.
+    if let Some(task) = app.queue.find(&id).await? {
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({"id": id, "status": "queued", "queue_state": task.state})
+            );
+        } else {
+            println!(
+                "id:      {id}\nstatus:  queued (waiting in the queue; no worker has taken it yet)"
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    bail!("no upload with id {id}")
+}
+
+fn print_record(r: &UploadRecord) {
+    println!("id:        {}", r.id);
+    println!("status:    {}", r.status);
+    if let Some(reason) = &r.reason {
+        println!(
+            "reason:    {reason} ({})",
+            r.reason_code.as_deref().unwrap_or("-")
+        );
+    }
+    println!("profile:   {}", r.profile);
+    println!("source:    {}", r.source_key);
+    if let Some(t) = &r.detected_type {
+        println!("type:      {t}");
+    }
+    if let Some(b) = r.bytes {
+        println!("bytes:     {b}");
+    }
+    if let Some(p) = r.progress {
+        println!("progress:  {p}%");
+    }
+    println!("attempts:  {}", r.attempts);
+    if let Some(n) = &r.next_attempt_at {
+        println!("next try:  {n}");
+    }
+    println!("updated:   {}", r.updated_at);
+    for o in &r.outputs {
+        println!(
+            "output:    {:<8} {}  {}  {}x{}  {} bytes",
+            o.variant,
+            o.key,
+            o.content_type,
+            o.width.map_or("-".into(), |w| w.to_string()),
+            o.height.map_or("-".into(), |h| h.to_string()),
+            o.bytes
+        );
+    }
+}
+
+async fn run_demo(
+    cfg: Config,
+    files: Vec<PathBuf>,
+    json: bool,
+    profile: &str,
+    timeout: Duration,
+) -> Result<ExitCode> {
+    if !cfg.profiles.contains_key(profile) {
+        let known: Vec<&str> = cfg.profiles.keys().map(String::as_str).collect();
+        bail!(
+            "unknown profile {profile:?} (configured: {})",
+            known.join(", ")
+        );
+    }
+    let files = if files.is_empty() {
+        let dir = cfg.data_dir.join("samples");
+        let clip = uploadd::pipeline::video::sample_clip(&cfg.video).await;
+        if clip.is_none() {
+            eprintln!(
+                "note: ffmpeg not found at {}; the samples include no video clip",
+                cfg.video.ffmpeg
+            );
+        }
+        let paths = demo::write_samples(&dir, clip)?;
+        eprintln!(
+            "no files given: generated {} samples in {}",
+            paths.len(),
+            dir.display()
+        );
+        paths
+    } else {
+        files
+    };
+    let app = App::open(cfg).await.context("cannot start")?;
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let rows = demo::run(app, &files, profile, timeout, |done, total| {
+        draw_progress(done, total, tty)
+    })
+    .await?;
+    eprintln!();
+    if json {
+        for r in &rows {
+            println!("{}", serde_json::to_string(r)?);
+        }
+    } else {
+        print_table(&rows);
+    }
+    let unfinished = rows.iter().filter(|r| !r.is_terminal()).count();
+    if unfinished > 0 {
+        eprintln!("{unfinished} upload(s) did not reach a terminal state within the timeout");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn draw_progress(done: usize, total: usize, tty: bool) {
+    static LAST: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(usize::MAX);
+    if !tty && LAST.swap(done, std::sync::atomic::Ordering::Relaxed) == done {
+        return;
+    }
+    let width = 30;
+    let filled = (done * width)
+        .checked_div(total)
+        .unwrap_or(width)
+        .min(width);
+    let bar: String = "=".repeat(filled) + &" ".repeat(width - filled);
+    let mut err = std::io::stderr().lock();
+    if tty {
+        let _ = write!(err, "\r[{bar}] {done}/{total} uploads finished");
+    } else {
+        let _ = writeln!(err, "[{bar}] {done}/{total} uploads finished");
+    }
+    let _ = err.flush();
+}
+
+fn print_table(rows: &[DemoRow]) {
+    let source_w = rows
+        .iter()
+        .map(|r| short_source(&r.source).chars().count())
+        .max()
+        .unwrap_or(6)
+        .clamp(6, 40);
+    println!(
+        "{:<36}  {:<w$}  {:<9}  {:<11}  OUTPUTS / REASON",
+        "UPLOAD ID",
+        "SOURCE",
+        "STATUS",
+        "TYPE",
+        w = source_w
+    );
+    for r in rows {
+        let detail = match &r.reason {
+            Some(reason) => reason.clone(),
+            None => r
+                .outputs
+                .iter()
+                .map(|o| {
+                    format!(
+                        "{} {}x{}",
+                        o.variant,
+                        o.width.map_or("?".into(), |w| w.to_string()),
+                        o.height.map_or("?".into(), |h| h.to_string())
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        println!(
+            "{:<36}  {:<w$}  {:<9}  {:<11}  {}",
+            r.id,
+            short_source(&r.source),
+            r.status,
+            r.detected_type.as_deref().unwrap_or("-"),
+            detail,
+            w = source_w
+        );
+    }
+}
+
+fn short_source(s: &str) -> String {
+    let name = std::path::Path::new(s)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(s);
+    name.chars().take(40).collect()
+}

@@ -1,0 +1,492 @@
+//! The upload job payload: the wire boundary with producers (mirrors `jobs/upload-job.schema.json`).
+//!
+//! Parsing is total: any bytes off the queue become either an [`UploadJob`] or a [`JobError`]
+//! with a precise reason, never a panic, so one malformed message cannot take a worker down.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Namespace for deriving a stable upload id from a queue task id when the payload has none.
+const TASK_ID_NAMESPACE: Uuid = Uuid::from_u128(0x6f1c_6a8e_55a4_4d55_9c1e_75f0_2b1d_0a11);
+
+pub const MAX_SOURCE_KEY_BYTES: usize = 1024;
+pub const MAX_PROFILE_LEN: usize = 64;
+pub const MAX_DECLARED_TYPE_LEN: usize = 255;
+pub const MAX_FILENAME_INPUT_BYTES: usize = 4096;
+pub const MAX_FILENAME_CHARS: usize = 255;
+pub const MAX_METADATA_ENTRIES: usize = 32;
+pub const MAX_METADATA_KEY_LEN: usize = 64;
+pub const MAX_METADATA_VALUE_LEN: usize = 1024;
+pub const MAX_CALLBACK_URL_LEN: usize = 2048;
+pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
+/// The payload version this daemon understands (absent means 1).
+pub const PAYLOAD_VERSION: u64 = 1;
+
+/// Why a payload was refused. Always permanent: the same bytes will never parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobError {
+    #[error("job payload is larger than {MAX_PAYLOAD_BYTES} bytes")]
+    TooLarge,
+    #[error("job payload is not valid JSON: {0}")]
+    InvalidJson(String),
+    #[error("job payload must be a JSON object")]
+    NotAnObject,
+    #[error("job field `{0}` is required")]
+    Missing(&'static str),
+    #[error("job field `{field}` {reason}")]
+    Invalid { field: &'static str, reason: String },
+    #[error("job field `{0}` is not part of the job format (sources are named only by source_key)")]
+    UnknownField(String),
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> JobError {
+    JobError::Invalid {
+        field,
+        reason: reason.into(),
+    }
+}
+
+/// The payload as producers write it (see `jobs/README.md`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct JobPayload {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub version: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub upload_id: Option<String>,
+    pub source_key: String,
+    pub profile: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub declared_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub original_filename: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub metadata: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub callback_url: Option<String>,
+}
+
+/// A validated job, ready for the pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadJob {
+    pub upload_id: Uuid,
+    /// Object key in the configured store, under the incoming prefix.
+    pub source_key: String,
+    pub profile: String,
+    /// Normalised MIME type the client claimed (metadata; the magic bytes decide).
+    pub declared_type: Option<String>,
+    /// Sanitised client filename (metadata only: never part of a key or path).
+    pub original_filename: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub callback_url: Option<String>,
+}
+
+/// The upload id for a task: the payload's own if valid, else one derived from the task id
+/// (stable across re-deliveries, so a malformed job is still recorded under one id).
+pub fn upload_id_for_task(task_id: &str, raw: &str) -> Uuid {
+    #[derive(Deserialize)]
+    struct IdOnly {
+        upload_id: Option<String>,
+    }
+    serde_json::from_str::<IdOnly>(raw)
+        .ok()
+        .and_then(|p| p.upload_id)
+        .and_then(|s| Uuid::parse_str(&s).ok())
+        .or_else(|| Uuid::parse_str(task_id).ok())
+        .unwrap_or_else(|| Uuid::new_v5(&TASK_ID_NAMESPACE, task_id.as_bytes()))
+}
+
+impl UploadJob {
+    /// Parses and validates a payload taken off the queue.
+    pub fn parse(task_id: &str, raw: &str, incoming_prefix: &str) -> Result<UploadJob, JobError> {
+        if raw.len() > MAX_PAYLOAD_BYTES {
+            return Err(JobError::TooLarge);
+        }
+        let value: serde_json::Value =
+            serde_json::from_str(raw).map_err(|e| JobError::InvalidJson(e.to_string()))?;
+        let obj = value.as_object().ok_or(JobError::NotAnObject)?;
+        const KNOWN: &[&str] = &[
+            "version",
+            "upload_id",
+            "source_key",
+            "profile",
+            "declared_type",
+            "original_filename",
+            "metadata",
+            "callback_url",
+        ];
+        if let Some(unknown) = obj.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+            return Err(JobError::UnknownField(truncate(unknown, 64)));
+        }
+        let str_field = |name: &'static str| -> Result<Option<String>, JobError> {
+            match obj.get(name) {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(invalid(name, "must be a string")),
+            }
+        };
+        match obj.get("version") {
+            None | Some(serde_json::Value::Null) => {}
+            Some(v) if v.as_u64() == Some(PAYLOAD_VERSION) => {}
+            Some(v) => {
+                return Err(invalid(
+                    "version",
+                    format!("{v} is not supported (this daemon reads version {PAYLOAD_VERSION})"),
+                ));
+            }
+        }
+        let upload_id = match str_field("upload_id")? {
+            Some(s) => Uuid::parse_str(&s).map_err(|_| invalid("upload_id", "must be a UUID"))?,
+            None => upload_id_for_task(task_id, raw),
+        };
+        let source_key = str_field("source_key")?.ok_or(JobError::Missing("source_key"))?;
+        validate_source_key(&source_key, incoming_prefix)?;
+        let profile = str_field("profile")?.ok_or(JobError::Missing("profile"))?;
+        if profile.is_empty()
+            || profile.len() > MAX_PROFILE_LEN
+            || !profile
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(invalid(
+                "profile",
+                format!("must be 1–{MAX_PROFILE_LEN} letters, digits, - or _"),
+            ));
+        }
+        let declared_type =
+            match str_field("declared_type")? {
+                None => None,
+                Some(t) if t.trim().is_empty() => None,
+                Some(t) => Some(normalize_mime(&t).ok_or_else(|| {
+                    invalid("declared_type", "must be a MIME type like image/jpeg")
+                })?),
+            };
+        let original_filename = match str_field("original_filename")? {
+            None => None,
+            Some(f) if f.len() > MAX_FILENAME_INPUT_BYTES => {
+                return Err(invalid(
+                    "original_filename",
+                    format!("is longer than {MAX_FILENAME_INPUT_BYTES} bytes"),
+                ));
+            }
+            Some(f) => sanitize_filename(&f),
+        };
+        let metadata = match obj.get("metadata") {
+            None | Some(serde_json::Value::Null) => BTreeMap::new(),
+            Some(serde_json::Value::Object(m)) => {
+                if m.len() > MAX_METADATA_ENTRIES {
+                    return Err(invalid(
+                        "metadata",
+                        format!("has more than {MAX_METADATA_ENTRIES} entries"),
+                    ));
+                }
+                let mut out = BTreeMap::new();
+                for (k, v) in m {
+                    let v = v
+                        .as_str()
+                        .ok_or_else(|| invalid("metadata", "values must be strings"))?;
+                    if k.is_empty()
+                        || k.len() > MAX_METADATA_KEY_LEN
+                        || k.chars().any(char::is_control)
+                    {
+                        return Err(invalid(
+                            "metadata",
+                            format!("keys must be 1–{MAX_METADATA_KEY_LEN} printable characters"),
+                        ));
+                    }
+                    if v.len() > MAX_METADATA_VALUE_LEN {
+                        return Err(invalid(
+                            "metadata",
+                            format!("values must be at most {MAX_METADATA_VALUE_LEN} bytes"),
+                        ));
+                    }
+                    out.insert(k.clone(), v.to_owned());
+                }
+                out
+            }
+            Some(_) => return Err(invalid("metadata", "must be an object of strings")),
+        };
+        let callback_url = match str_field("callback_url")? {
+            None => None,
+            Some(u) if u.len() > MAX_CALLBACK_URL_LEN => {
+                return Err(invalid(
+                    "callback_url",
+                    format!("is longer than {MAX_CALLBACK_URL_LEN} bytes"),
+                ));
+            }
+            Some(u) if !(u.starts_with("https://") || u.starts_with("http://")) => {
+                return Err(invalid("callback_url", "must be an http(s) URL"));
+            }
+            Some(u) => Some(u),
+        };
+        Ok(UploadJob {
+            upload_id,
+            source_key,
+            profile,
+            declared_type,
+            original_filename,
+            metadata,
+            callback_url,
+        })
+    }
+
+    /// The payload form of this job (what a producer writes).
+    pub fn to_payload(&self) -> JobPayload {
+        JobPayload {
+            version: Some(PAYLOAD_VERSION),
+            upload_id: Some(self.upload_id.to_string()),
+            source_key: self.source_key.clone(),
+            profile: self.profile.clone(),
+            declared_type: self.declared_type.clone(),
+            original_filename: self.original_filename.clone(),
+            metadata: self.metadata.clone(),
+            callback_url: self.callback_url.clone(),
+        }
+    }
+}
+
+/// A source key must be a plain relative object key under the incoming prefix: no URL, no
+/// absolute path, no `.`/`..` segment, no backslash or control character.
+pub fn validate_source_key(key: &str, incoming_prefix: &str) -> Result<(), JobError> {
+    let bad = |reason: &str| Err(invalid("source_key", reason.to_owned()));
+    if key.is_empty() {
+        return bad("must not be empty");
+    }
+    if key.len() > MAX_SOURCE_KEY_BYTES {
+        return bad("is longer than 1024 bytes");
+    }
+    if key.contains("://") {
+        return bad("must be an object key, not a URL");
+    }
+    if key.starts_with('/') {
+        return bad("must be a relative object key, not a path");
+    }
+    if key.chars().any(|c| c.is_control() || c == '\\') {
+        return bad("must not contain control characters or backslashes");
+    }
+    if key.ends_with('/') {
+        return bad("must name an object, not a prefix");
+    }
+    if key
+        .split('/')
+        .any(|seg| seg == ".." || seg == "." || seg.is_empty())
+    {
+        return bad("must not contain empty, `.` or `..` segments");
+    }
+    if !key.starts_with(incoming_prefix) || key.len() == incoming_prefix.len() {
+        return Err(invalid(
+            "source_key",
+            format!("must lie under the incoming prefix `{incoming_prefix}`"),
+        ));
+    }
+    Ok(())
+}
+
+/// Lower-cases and checks a MIME type, mapping common aliases (`image/jpg` → `image/jpeg`).
+pub fn normalize_mime(t: &str) -> Option<String> {
+    let base = t
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if base.len() > MAX_DECLARED_TYPE_LEN {
+        return None;
+    }
+    let (top, sub) = base.split_once('/')?;
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c))
+    };
+    if !token(top) || !token(sub) {
+        return None;
+    }
+    Some(
+        match base.as_str() {
+            "image/jpg" | "image/pjpeg" => "image/jpeg",
+            "image/x-png" => "image/png",
+            "video/avi" | "video/msvideo" => "video/x-msvideo",
+            "video/mkv" => "video/x-matroska",
+            other => other,
+        }
+        .to_owned(),
+    )
+}
+
+/// Keeps a filename for display only: the last path component, no control characters, at most
+/// 255 characters. Returns `None` when nothing printable is left.
+pub fn sanitize_filename(name: &str) -> Option<String> {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = last
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_FILENAME_CHARS)
+        .collect();
+    let trimmed = cleaned.trim().trim_start_matches('.');
+    if trimmed.is_empty() {
+        None
+    } else {
+        Some(trimmed.to_owned())
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P: &str = "incoming/";
+
+    fn parse(raw: &str) -> Result<UploadJob, JobError> {
+        UploadJob::parse("task-1", raw, P)
+    }
+
+    #[test]
+    fn a_full_job_parses() {
+        let j = parse(
+            r#"{"upload_id":"0196f0c4-2f7c-7bd3-a1d1-000000000001","source_key":"incoming/a/b.jpg","profile":"default",
+               "declared_type":"image/JPG","original_filename":"../../etc/My Photo.jpg","metadata":{"user":"42"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            j.upload_id.to_string(),
+            "0196f0c4-2f7c-7bd3-a1d1-000000000001"
+        );
+        assert_eq!(j.declared_type.as_deref(), Some("image/jpeg"));
+        assert_eq!(j.original_filename.as_deref(), Some("My Photo.jpg"));
+        assert_eq!(j.metadata["user"], "42");
+    }
+
+    #[test]
+    fn missing_upload_id_is_derived_stably_from_the_task() {
+        let raw = r#"{"source_key":"incoming/x","profile":"default"}"#;
+        let a = UploadJob::parse("01JTASK", raw, P).unwrap().upload_id;
+        let b = UploadJob::parse("01JTASK", raw, P).unwrap().upload_id;
+        let c = UploadJob::parse("01JOTHER", raw, P).unwrap().upload_id;
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn hostile_sources_are_refused() {
+        for key in [
+            "file:///etc/passwd",
+            "/etc/passwd",
+            "incoming/../uploads/x/display.jpg",
+            "incoming/./x",
+            "incoming//x",
+            "incoming/",
+            "uploads/x",
+            "incoming\\..\\x",
+            "incoming/x\u{0}y",
+            "s3://other-bucket/incoming/x",
+        ] {
+            let raw = serde_json::json!({"source_key": key, "profile": "default"}).to_string();
+            let e = parse(&raw).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    JobError::Invalid {
+                        field: "source_key",
+                        ..
+                    }
+                ),
+                "{key}: {e}"
+            );
+        }
+        let long = format!("incoming/{}", "a".repeat(2000));
+        assert!(
+            parse(&serde_json::json!({"source_key": long, "profile": "default"}).to_string())
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn other_source_fields_are_refused() {
+        for field in ["bucket", "source_url", "path"] {
+            let raw =
+                serde_json::json!({"source_key": "incoming/x", "profile": "default", field: "x"})
+                    .to_string();
+            assert_eq!(
+                parse(&raw).unwrap_err(),
+                JobError::UnknownField(field.into())
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_payloads_get_precise_errors() {
+        assert!(matches!(parse("{not json"), Err(JobError::InvalidJson(_))));
+        assert_eq!(parse("[1,2]"), Err(JobError::NotAnObject));
+        assert_eq!(
+            parse(r#"{"profile":"default"}"#),
+            Err(JobError::Missing("source_key"))
+        );
+        assert!(matches!(
+            parse(r#"{"source_key":"incoming/x","profile":"a b"}"#),
+            Err(JobError::Invalid {
+                field: "profile",
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse(r#"{"source_key":"incoming/x","profile":"p","upload_id":"nope"}"#),
+            Err(JobError::Invalid {
+                field: "upload_id",
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse(r#"{"source_key":"incoming/x","profile":"p","version":2}"#),
+            Err(JobError::Invalid {
+                field: "version",
+                ..
+            })
+        ));
+        assert_eq!(
+            parse(&"x".repeat(MAX_PAYLOAD_BYTES + 1)),
+            Err(JobError::TooLarge)
+        );
+        let huge_name = serde_json::json!({"source_key":"incoming/x","profile":"p","original_filename": "a".repeat(5000)}).to_string();
+        assert!(matches!(
+            parse(&huge_name),
+            Err(JobError::Invalid {
+                field: "original_filename",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn filenames_are_sanitised_for_display() {
+        assert_eq!(
+            sanitize_filename("C:\\Users\\me\\cat.png").as_deref(),
+            Some("cat.png")
+        );
+        assert_eq!(
+            sanitize_filename("a\u{7}b\n.gif").as_deref(),
+            Some("ab.gif")
+        );
+        assert_eq!(sanitize_filename("../"), None);
+        assert_eq!(sanitize_filename(".htaccess").as_deref(), Some("htaccess"));
+        assert_eq!(
+            sanitize_filename(&"é".repeat(400)).map(|s| s.chars().count()),
+            Some(255)
+        );
+    }
+
+    #[test]
+    fn mime_aliases_normalise() {
+        assert_eq!(
+            normalize_mime("Image/JPG; charset=binary").as_deref(),
+            Some("image/jpeg")
+        );
+        assert_eq!(normalize_mime("not a mime"), None);
+        assert_eq!(normalize_mime("image/"), None);
+    }
+}

@@ -1,0 +1,40 @@
+//! uploadd — a daemon that turns raw uploads into safe, ready-to-serve media.
+//!
+//! A job (from Redis, or the embedded SQLite queue) names an object under `incoming/`; the
+//! pipeline fetches it, scans it with clamd, validates its real type, renders image variants
+//! (or transcodes video), stores the outputs under `uploads/{id}/` and commits the result to
+//! the database. See ARCHITECTURE.md for the map and the invariants.
+//!
+//! Crate map:
+//! - [`config`], [`units`] — typed configuration (TOML + `UPLOADD_*` env), sizes and durations
+//! - [`job`] — the job payload (the producer contract) and its validation
+//! - [`queue`] — at-least-once queue: Redis (production) and SQLite (embedded)
+//! - [`db`] — upload state (PostgreSQL / SQLite via sqlx)
+//! - [`storage`] — S3 and local-directory object stores
+//! - [`scan`] — clamd verdicts
+//! - [`media`] — header probing, decoding, resizing, encoding
+//! - [`pipeline`] — the stages and their failure classification
+//! - [`worker`], [`daemon`] — the runtime: fetch, run, settle, heartbeat, shutdown
+//! - [`app`] — wiring; [`metrics`], [`events`], [`telemetry`] — what operators and producers see
+//! - [`producer`], [`demo`] — enqueueing from Rust and the embedded quick start
+//! - [`workdir`], [`failpoint`] — per-job temp dirs and the CPU pool; fault injection for tests
+
+pub mod app;
+pub mod config;
+pub mod daemon;
+pub mod db;
+pub mod demo;
+pub mod events;
+pub mod failpoint;
+pub mod job;
+pub mod media;
+pub mod metrics;
+pub mod pipeline;
+pub mod producer;
+pub mod queue;
+pub mod scan;
+pub mod storage;
+pub mod telemetry;
+pub mod units;
+pub mod workdir;
+pub mod worker;

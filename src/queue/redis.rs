@@ -1,0 +1,414 @@
+//! Redis queue: the Lua scripts in `lua/` (and `jobs/redis/push.lua`, shared with producers)
+//! over a reconnecting connection manager, plus a pub/sub listener that turns
+//! `tasks:{ns}:active:available` messages into wake-ups.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Script, Value};
+use tokio::sync::Notify;
+
+use super::{Delivery, PushOutcome, QueueError, QueueStats, Settle, TaskInfo, now_secs};
+use crate::config::{QueueConfig, redact_url};
+
+/// The script every producer uses to enqueue (see `jobs/README.md`).
+pub const PUSH_SCRIPT: &str = include_str!("../../jobs/redis/push.lua");
+
+struct Scripts {
+    push: Script,
+    fetch: Script,
+    settle: Script,
+    heartbeat: Script,
+    release: Script,
+    stats: Script,
+    operator: Script,
+}
+
+#[derive(Clone)]
+pub struct RedisQueue {
+    conn: ConnectionManager,
+    ns: String,
+    scripts: Arc<Scripts>,
+    wake: Arc<Notify>,
+    idempotency_ttl: u64,
+    dead_after: f64,
+    max_dead: u64,
+    max_done: u64,
+    events_maxlen: u64,
+    listener: Arc<tokio::task::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for RedisQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisQueue")
+            .field("ns", &self.ns)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for RedisQueue {
+    fn drop(&mut self) {
+        // The last clone stops the pub/sub listener.
+        if Arc::strong_count(&self.listener) == 1 {
+            self.listener.abort();
+        }
+    }
+}
+
+impl RedisQueue {
+    pub async fn connect(url: &str, cfg: &QueueConfig) -> Result<RedisQueue, QueueError> {
+        let client = redis::Client::open(url)?;
+        // A generous response timeout: redis-rs's 500 ms default turns a slow Redis into a dead
+        // connection pool (apalis-redis #76). Operations are retried by the callers.
+        let mgr_cfg = ConnectionManagerConfig::new()
+            .set_response_timeout(Some(Duration::from_secs(30)))
+            .set_connection_timeout(Some(Duration::from_secs(5)))
+            .set_number_of_retries(3)
+            .set_max_delay(Duration::from_secs(2));
+        let conn = client.get_connection_manager_with_config(mgr_cfg).await?;
+        let wake = Arc::new(Notify::new());
+        let channel = format!("tasks:{}:active:available", cfg.namespace);
+        let listener = tokio::spawn(listen(client, channel, wake.clone(), redact_url(url)));
+        let q = RedisQueue {
+            conn,
+            ns: cfg.namespace.clone(),
+            scripts: Arc::new(Scripts {
+                push: Script::new(PUSH_SCRIPT),
+                fetch: Script::new(include_str!("lua/fetch.lua")),
+                settle: Script::new(include_str!("lua/settle.lua")),
+                heartbeat: Script::new(include_str!("lua/heartbeat.lua")),
+                release: Script::new(include_str!("lua/release.lua")),
+                stats: Script::new(include_str!("lua/stats.lua")),
+                operator: Script::new(include_str!("lua/requeue.lua")),
+            }),
+            wake,
+            idempotency_ttl: cfg.idempotency_ttl.get().as_secs().max(1),
+            dead_after: (cfg.heartbeat_interval.get() * cfg.missed_heartbeats).as_secs_f64(),
+            max_dead: cfg.max_dead,
+            max_done: cfg.max_done,
+            events_maxlen: cfg.events_maxlen,
+            listener: Arc::new(listener),
+        };
+        q.warn_if_evicting().await;
+        Ok(q)
+    }
+
+    pub fn namespace(&self) -> &str {
+        &self.ns
+    }
+
+    /// Queue state lives in Redis: an evicting `maxmemory-policy` silently loses jobs and leases.
+    async fn warn_if_evicting(&self) {
+        let mut conn = self.conn.clone();
+        let reply: Result<Vec<String>, _> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("maxmemory-policy")
+            .query_async(&mut conn)
+            .await;
+        if let Ok(v) = reply
+            && let Some(policy) = v.get(1)
+            && policy != "noeviction"
+        {
+            tracing::warn!(
+                policy = %policy,
+                "Redis maxmemory-policy is not `noeviction`: under memory pressure Redis may evict queued jobs and leases. Set `maxmemory-policy noeviction`."
+            );
+        }
+    }
+
+    pub async fn push(
+        &self,
+        task_id: &str,
+        payload: &str,
+        idem: &str,
+    ) -> Result<PushOutcome, QueueError> {
+        let mut conn = self.conn.clone();
+        let n: i64 = self
+            .scripts
+            .push
+            .prepare_invoke()
+            .arg(&self.ns)
+            .arg(task_id)
+            .arg(payload)
+            .arg(idem)
+            .arg(self.idempotency_ttl)
+            .arg(now_secs())
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(if n == 1 {
+            PushOutcome::Enqueued
+        } else {
+            PushOutcome::Duplicate
+        })
+    }
+
+    pub async fn heartbeat(&self, worker: &str) -> Result<u64, QueueError> {
+        let mut conn = self.conn.clone();
+        let n: u64 = self
+            .scripts
+            .heartbeat
+            .prepare_invoke()
+            .arg(&self.ns)
+            .arg(worker)
+            .arg(now_secs())
+            .arg(self.dead_after)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(n)
+    }
+
+    pub async fn fetch(
+        &self,
+        worker: &str,
+        max: usize,
+    ) -> Result<(Vec<Delivery>, Option<i64>), QueueError> {
+        let mut conn = self.conn.clone();
+        let v: Value = self
+            .scripts
+            .fetch
+            .prepare_invoke()
+            .arg(&self.ns)
+            .arg(worker)
+            .arg(max)
+            .arg(now_secs())
+            .invoke_async(&mut conn)
+            .await?;
+        let proto = |m: &str| QueueError::Protocol(format!("fetch reply: {m}"));
+        let Value::Array(parts) = v else {
+            return Err(proto("not an array"));
+        };
+        let mut it = parts.into_iter();
+        let Some(Value::Array(jobs)) = it.next() else {
+            return Err(proto("no job list"));
+        };
+        let next_due = match it.next() {
+            Some(v) => as_string(&v)
+                .and_then(|s| s.parse::<f64>().ok())
+                .map(|s| (s * 1000.0) as i64),
+            None => None,
+        };
+        let mut out = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let Value::Array(f) = job else {
+                return Err(proto("job is not an array"));
+            };
+            if f.len() != 4 {
+                return Err(proto("job has the wrong arity"));
+            }
+            out.push(Delivery {
+                task_id: as_string(&f[0]).ok_or_else(|| proto("id"))?,
+                payload: as_string(&f[1]).ok_or_else(|| proto("payload"))?,
+                attempts: as_u32(&f[2]),
+                deliveries: as_u32(&f[3]).max(1),
+            });
+        }
+        Ok((out, next_due))
+    }
+
+    pub async fn wait_for_work(&self, max_wait: Duration) {
+        let _ = tokio::time::timeout(max_wait, self.wake.notified()).await;
+    }
+
+    pub async fn settle(
+        &self,
+        worker: &str,
+        task_id: &str,
+        how: &Settle,
+    ) -> Result<bool, QueueError> {
+        let (action, run_at, message, keep) = match how {
+            Settle::Ack => ("ack", 0.0, String::new(), self.max_done),
+            Settle::Retry { at_ms, error } => ("retry", *at_ms as f64 / 1000.0, error.clone(), 0),
+            Settle::Dead { reason } => ("dead", 0.0, reason.clone(), self.max_dead),
+        };
+        let mut conn = self.conn.clone();
+        let n: i64 = self
+            .scripts
+            .settle
+            .prepare_invoke()
+            .arg(&self.ns)
+            .arg(worker)
+            .arg(task_id)
+            .arg(now_secs())
+            .arg(action)
+            .arg(run_at)
+            .arg(message)
+            .arg(keep)
+            .invoke_async(&mut conn)
+            .await?;
+        if n == 1 && matches!(how, Settle::Retry { .. }) {
+            self.wake.notify_one();
+        }
+        Ok(n == 1)
+    }
+
+    pub async fn release(&self, worker: &str, task_ids: &[String]) -> Result<u64, QueueError> {
+        let mut conn = self.conn.clone();
+        let mut inv = self.scripts.release.prepare_invoke();
+        inv.arg(&self.ns).arg(worker);
+        for id in task_ids {
+            inv.arg(id);
+        }
+        Ok(inv.invoke_async(&mut conn).await?)
+    }
+
+    pub async fn stats(&self) -> Result<QueueStats, QueueError> {
+        let mut conn = self.conn.clone();
+        let v: Vec<Value> = self
+            .scripts
+            .stats
+            .prepare_invoke()
+            .arg(&self.ns)
+            .invoke_async(&mut conn)
+            .await?;
+        let n = |i: usize| v.get(i).map_or(0, |x| u64::from(as_u32(x)));
+        let oldest = v
+            .get(5)
+            .and_then(as_string)
+            .and_then(|s| s.parse::<f64>().ok())
+            .map_or(0, |s| (s * 1000.0) as i64);
+        Ok(QueueStats {
+            pending: n(0),
+            scheduled: n(1),
+            running: n(2),
+            dead: n(3),
+            workers: n(4),
+            oldest_pending_ms: oldest,
+        })
+    }
+
+    pub async fn find(&self, task_id: &str) -> Result<Option<TaskInfo>, QueueError> {
+        let mut conn = self.conn.clone();
+        let (payload, meta): (Option<String>, std::collections::HashMap<String, String>) =
+            redis::pipe()
+                .cmd("HGET")
+                .arg(format!("{}:data", self.ns))
+                .arg(task_id)
+                .cmd("HGETALL")
+                .arg(format!("{}:meta:{task_id}", self.ns))
+                .query_async(&mut conn)
+                .await?;
+        if payload.is_none() && meta.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(task_info(task_id, payload, &meta)))
+    }
+
+    pub async fn list_dead(&self, limit: usize) -> Result<Vec<TaskInfo>, QueueError> {
+        let mut conn = self.conn.clone();
+        let ids: Vec<String> = redis::cmd("ZREVRANGE")
+            .arg(format!("{}:dead", self.ns))
+            .arg(0)
+            .arg(limit.saturating_sub(1))
+            .query_async(&mut conn)
+            .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(t) = self.find(&id).await? {
+                out.push(t);
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn operator(&self, task_id: &str, action: &str) -> Result<bool, QueueError> {
+        let mut conn = self.conn.clone();
+        let n: i64 = self
+            .scripts
+            .operator
+            .prepare_invoke()
+            .arg(&self.ns)
+            .arg(task_id)
+            .arg(action)
+            .arg(now_secs())
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(n == 1)
+    }
+
+    pub async fn publish_event(&self, fields: &[(&str, String)]) -> Result<(), QueueError> {
+        let mut conn = self.conn.clone();
+        let mut cmd = redis::cmd("XADD");
+        cmd.arg(format!("{}:events", self.ns))
+            .arg("MAXLEN")
+            .arg("~")
+            .arg(self.events_maxlen)
+            .arg("*");
+        for (k, v) in fields {
+            cmd.arg(*k).arg(v);
+        }
+        let _: String = cmd.query_async(&mut conn).await?;
+        Ok(())
+    }
+
+    pub async fn health_check(&self) -> Result<(), QueueError> {
+        let mut conn = self.conn.clone();
+        let _: String = redis::cmd("PING").query_async(&mut conn).await?;
+        Ok(())
+    }
+}
+
+fn task_info(
+    id: &str,
+    payload: Option<String>,
+    meta: &std::collections::HashMap<String, String>,
+) -> TaskInfo {
+    let num = |k: &str| meta.get(k).and_then(|v| v.parse::<u32>().ok()).unwrap_or(0);
+    TaskInfo {
+        id: id.to_owned(),
+        state: meta
+            .get("status")
+            .cloned()
+            .unwrap_or_else(|| "Unknown".into()),
+        attempts: num("attempts"),
+        deliveries: num("deliveries"),
+        last_error: meta.get("last_error").cloned().filter(|s| !s.is_empty()),
+        payload,
+    }
+}
+
+fn as_string(v: &Value) -> Option<String> {
+    match v {
+        Value::BulkString(b) => String::from_utf8(b.clone()).ok(),
+        Value::SimpleString(s) => Some(s.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Double(d) => Some(d.to_string()),
+        _ => None,
+    }
+}
+
+fn as_u32(v: &Value) -> u32 {
+    match v {
+        Value::Int(i) => u32::try_from(*i).unwrap_or(0),
+        other => as_string(other).and_then(|s| s.parse().ok()).unwrap_or(0),
+    }
+}
+
+/// Subscribes to the wake-up channel and forwards each message as a notify; reconnects forever
+/// with backoff (the fallback poll covers the gaps).
+async fn listen(client: redis::Client, channel: String, wake: Arc<Notify>, url_for_logs: String) {
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        match client.get_async_pubsub().await {
+            Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
+                Ok(()) => {
+                    backoff = Duration::from_millis(200);
+                    // Anything may have been pushed while we were away.
+                    wake.notify_one();
+                    let mut stream = pubsub.on_message();
+                    while stream.next().await.is_some() {
+                        wake.notify_one();
+                    }
+                    tracing::debug!(url = %url_for_logs, "Redis wake-up subscription ended; reconnecting.");
+                }
+                Err(e) => tracing::debug!(error = %e, "Redis wake-up subscribe failed; retrying."),
+            },
+            Err(e) => {
+                tracing::debug!(error = %e, url = %url_for_logs, "Redis wake-up connection failed; retrying.")
+            }
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}

@@ -1,0 +1,478 @@
+//! Embedded queue in its own SQLite file (WAL). Same semantics as the Redis queue; wake-ups are
+//! in-process (a push from this process wakes the fetch loop at once), other processes' pushes
+//! are seen at the next poll.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use tokio::sync::Notify;
+
+use super::{Delivery, PushOutcome, QueueError, QueueStats, Settle, TaskInfo};
+use crate::config::QueueConfig;
+use crate::units::now_ms;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS queue_jobs (
+    id          TEXT PRIMARY KEY,
+    payload     TEXT NOT NULL,
+    state       TEXT NOT NULL,           -- Pending | Running | Failed (waiting for retry) | Killed (dead)
+    run_at      INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    deliveries  INTEGER NOT NULL DEFAULT 0,
+    locked_by   TEXT,
+    last_error  TEXT,
+    enqueued_at INTEGER NOT NULL,
+    done_at     INTEGER
+);
+CREATE INDEX IF NOT EXISTS queue_jobs_due ON queue_jobs (state, run_at);
+CREATE INDEX IF NOT EXISTS queue_jobs_locked ON queue_jobs (locked_by);
+CREATE TABLE IF NOT EXISTS queue_workers (id TEXT PRIMARY KEY, heartbeat_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS queue_idempotency (key TEXT PRIMARY KEY, task_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS queue_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, fields TEXT NOT NULL);
+";
+
+#[derive(Debug, Clone)]
+pub struct SqliteQueue {
+    pool: SqlitePool,
+    wake: Arc<Notify>,
+    poll: Duration,
+    idempotency_ttl_ms: i64,
+    dead_after_ms: i64,
+    max_dead: i64,
+    events_maxlen: i64,
+}
+
+impl SqliteQueue {
+    pub async fn open(path: &Path, cfg: &QueueConfig) -> Result<SqliteQueue, QueueError> {
+        if let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| QueueError::Sqlite(sqlx::Error::Io(e)))?;
+        }
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(15));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await?;
+        sqlx::raw_sql(SCHEMA).execute(&pool).await?;
+        Ok(SqliteQueue {
+            pool,
+            wake: Arc::new(Notify::new()),
+            poll: cfg.poll_interval.get(),
+            idempotency_ttl_ms: i64::try_from(cfg.idempotency_ttl.get().as_millis())
+                .unwrap_or(i64::MAX),
+            dead_after_ms: i64::try_from(
+                (cfg.heartbeat_interval.get() * cfg.missed_heartbeats).as_millis(),
+            )
+            .unwrap_or(i64::MAX),
+            max_dead: i64::try_from(cfg.max_dead).unwrap_or(i64::MAX),
+            events_maxlen: i64::try_from(cfg.events_maxlen).unwrap_or(i64::MAX),
+        })
+    }
+
+    pub async fn push(
+        &self,
+        task_id: &str,
+        payload: &str,
+        idem: &str,
+    ) -> Result<PushOutcome, QueueError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM queue_idempotency WHERE expires_at < ?1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        if !idem.is_empty() {
+            let claimed = sqlx::query("INSERT INTO queue_idempotency (key, task_id, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT (key) DO NOTHING")
+                .bind(idem)
+                .bind(task_id)
+                .bind(now.saturating_add(self.idempotency_ttl_ms))
+                .execute(&mut *tx)
+                .await?;
+            if claimed.rows_affected() == 0 {
+                tx.rollback().await?;
+                return Ok(PushOutcome::Duplicate);
+            }
+        }
+        let res = sqlx::query(
+            "INSERT INTO queue_jobs (id, payload, state, run_at, enqueued_at) VALUES (?1, ?2, 'Pending', ?3, ?4) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(task_id)
+        .bind(payload)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        if res.rows_affected() == 1 {
+            self.wake.notify_one();
+            Ok(PushOutcome::Enqueued)
+        } else {
+            Ok(PushOutcome::Duplicate)
+        }
+    }
+
+    pub async fn heartbeat(&self, worker: &str) -> Result<u64, QueueError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO queue_workers (id, heartbeat_at) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at")
+            .bind(worker)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM queue_workers WHERE heartbeat_at < ?1 AND id <> ?2")
+            .bind(now - self.dead_after_ms)
+            .bind(worker)
+            .execute(&mut *tx)
+            .await?;
+        let requeued = sqlx::query(
+            "UPDATE queue_jobs SET state = 'Pending', locked_by = NULL WHERE state = 'Running' \
+             AND (locked_by IS NULL OR locked_by NOT IN (SELECT id FROM queue_workers))",
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        if requeued > 0 {
+            self.wake.notify_one();
+        }
+        Ok(requeued)
+    }
+
+    pub async fn fetch(
+        &self,
+        worker: &str,
+        max: usize,
+    ) -> Result<(Vec<Delivery>, Option<i64>), QueueError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        // Register first: a fetch is also a sign of life, and recovery must not take what we hold.
+        sqlx::query("INSERT INTO queue_workers (id, heartbeat_at) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at")
+            .bind(worker)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let rows = sqlx::query(
+            "UPDATE queue_jobs SET state = 'Running', locked_by = ?1, deliveries = deliveries + 1 \
+             WHERE id IN (SELECT id FROM queue_jobs WHERE state IN ('Pending', 'Failed') AND run_at <= ?2 ORDER BY run_at, rowid LIMIT ?3) \
+             RETURNING id, payload, attempts, deliveries",
+        )
+        .bind(worker)
+        .bind(now)
+        .bind(i64::try_from(max).unwrap_or(i64::MAX))
+        .fetch_all(&mut *tx)
+        .await?;
+        let next_due: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(run_at) FROM queue_jobs WHERE state IN ('Pending', 'Failed')",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push(Delivery {
+                task_id: r.try_get("id")?,
+                payload: r.try_get("payload")?,
+                attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(0),
+                deliveries: u32::try_from(r.try_get::<i64, _>("deliveries")?)
+                    .unwrap_or(1)
+                    .max(1),
+            });
+        }
+        Ok((out, next_due))
+    }
+
+    pub async fn wait_for_work(&self, max_wait: Duration) {
+        let _ = tokio::time::timeout(max_wait.min(self.poll), self.wake.notified()).await;
+    }
+
+    pub async fn settle(
+        &self,
+        worker: &str,
+        task_id: &str,
+        how: &Settle,
+    ) -> Result<bool, QueueError> {
+        let now = now_ms();
+        let res = match how {
+            Settle::Ack => {
+                sqlx::query(
+                    "DELETE FROM queue_jobs WHERE id = ?1 AND state = 'Running' AND locked_by = ?2",
+                )
+                .bind(task_id)
+                .bind(worker)
+                .execute(&self.pool)
+                .await?
+            }
+            Settle::Retry { at_ms, error } => {
+                let r = sqlx::query(
+                    "UPDATE queue_jobs SET state = 'Failed', run_at = ?1, attempts = attempts + 1, last_error = ?2, locked_by = NULL \
+                     WHERE id = ?3 AND state = 'Running' AND locked_by = ?4",
+                )
+                .bind(at_ms)
+                .bind(error)
+                .bind(task_id)
+                .bind(worker)
+                .execute(&self.pool)
+                .await?;
+                self.wake.notify_one();
+                r
+            }
+            Settle::Dead { reason } => {
+                let mut tx = self.pool.begin().await?;
+                let r = sqlx::query(
+                    "UPDATE queue_jobs SET state = 'Killed', last_error = ?1, done_at = ?2, locked_by = NULL \
+                     WHERE id = ?3 AND state = 'Running' AND locked_by = ?4",
+                )
+                .bind(reason)
+                .bind(now)
+                .bind(task_id)
+                .bind(worker)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "DELETE FROM queue_jobs WHERE state = 'Killed' AND id IN \
+                     (SELECT id FROM queue_jobs WHERE state = 'Killed' ORDER BY done_at DESC LIMIT -1 OFFSET ?1)",
+                )
+                .bind(self.max_dead)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                r
+            }
+        };
+        Ok(res.rows_affected() == 1)
+    }
+
+    pub async fn release(&self, worker: &str, task_ids: &[String]) -> Result<u64, QueueError> {
+        let mut n = 0;
+        for id in task_ids {
+            n += sqlx::query(
+                "UPDATE queue_jobs SET state = 'Pending', locked_by = NULL, deliveries = MAX(deliveries - 1, 0), run_at = 0 \
+                 WHERE id = ?1 AND state = 'Running' AND locked_by = ?2",
+            )
+            .bind(id)
+            .bind(worker)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        }
+        sqlx::query("DELETE FROM queue_workers WHERE id = ?1")
+            .bind(worker)
+            .execute(&self.pool)
+            .await?;
+        Ok(n)
+    }
+
+    pub async fn stats(&self) -> Result<QueueStats, QueueError> {
+        let now = now_ms();
+        let r = sqlx::query(
+            "SELECT \
+               COALESCE(SUM(state = 'Pending' OR (state = 'Failed' AND run_at <= ?1)), 0) AS pending, \
+               COALESCE(SUM(state = 'Failed' AND run_at > ?1), 0) AS scheduled, \
+               COALESCE(SUM(state = 'Running'), 0) AS running, \
+               COALESCE(SUM(state = 'Killed'), 0) AS dead, \
+               COALESCE(MIN(CASE WHEN state = 'Pending' THEN enqueued_at END), 0) AS oldest \
+             FROM queue_jobs",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        let workers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue_workers")
+            .fetch_one(&self.pool)
+            .await?;
+        let n = |c: &str| -> Result<u64, sqlx::Error> {
+            Ok(u64::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0))
+        };
+        Ok(QueueStats {
+            pending: n("pending")?,
+            scheduled: n("scheduled")?,
+            running: n("running")?,
+            dead: n("dead")?,
+            workers: u64::try_from(workers).unwrap_or(0),
+            oldest_pending_ms: r.try_get("oldest")?,
+        })
+    }
+
+    pub async fn find(&self, task_id: &str) -> Result<Option<TaskInfo>, QueueError> {
+        let row = sqlx::query("SELECT id, payload, state, attempts, deliveries, last_error FROM queue_jobs WHERE id = ?1")
+            .bind(task_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| task_info(&r)).transpose().map_err(Into::into)
+    }
+
+    pub async fn list_dead(&self, limit: usize) -> Result<Vec<TaskInfo>, QueueError> {
+        let rows = sqlx::query(
+            "SELECT id, payload, state, attempts, deliveries, last_error FROM queue_jobs WHERE state = 'Killed' ORDER BY done_at DESC LIMIT ?1",
+        )
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(task_info)
+            .collect::<Result<_, _>>()
+            .map_err(Into::into)
+    }
+
+    pub async fn requeue_dead(&self, task_id: &str) -> Result<bool, QueueError> {
+        let res = sqlx::query(
+            "UPDATE queue_jobs SET state = 'Pending', attempts = 0, deliveries = 0, run_at = ?1, done_at = NULL WHERE id = ?2 AND state = 'Killed'",
+        )
+        .bind(now_ms())
+        .bind(task_id)
+        .execute(&self.pool)
+        .await?;
+        self.wake.notify_one();
+        Ok(res.rows_affected() == 1)
+    }
+
+    pub async fn cancel(&self, task_id: &str) -> Result<bool, QueueError> {
+        let res =
+            sqlx::query("DELETE FROM queue_jobs WHERE id = ?1 AND state IN ('Pending', 'Failed')")
+                .bind(task_id)
+                .execute(&self.pool)
+                .await?;
+        Ok(res.rows_affected() == 1)
+    }
+
+    pub async fn publish_event(&self, fields: &[(&str, String)]) -> Result<(), QueueError> {
+        let map: serde_json::Map<String, serde_json::Value> = fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
+            .collect();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO queue_events (at, fields) VALUES (?1, ?2)")
+            .bind(now_ms())
+            .bind(serde_json::Value::Object(map).to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "DELETE FROM queue_events WHERE seq <= (SELECT MAX(seq) FROM queue_events) - ?1",
+        )
+        .bind(self.events_maxlen)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn health_check(&self) -> Result<(), QueueError> {
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
+        Ok(())
+    }
+}
+
+fn task_info(r: &sqlx::sqlite::SqliteRow) -> Result<TaskInfo, sqlx::Error> {
+    Ok(TaskInfo {
+        id: r.try_get("id")?,
+        state: r.try_get("state")?,
+        attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(0),
+        deliveries: u32::try_from(r.try_get::<i64, _>("deliveries")?).unwrap_or(0),
+        last_error: r.try_get("last_error")?,
+        payload: r.try_get("payload")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::units::HumanDuration;
+
+    async fn queue(dir: &Path) -> SqliteQueue {
+        let cfg = QueueConfig {
+            heartbeat_interval: HumanDuration::millis(100),
+            missed_heartbeats: 2,
+            ..QueueConfig::default()
+        };
+        SqliteQueue::open(&dir.join("q.db"), &cfg).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn push_is_idempotent_and_fetch_leases() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = queue(dir.path()).await;
+        assert_eq!(q.push("a", "{}", "a").await.unwrap(), PushOutcome::Enqueued);
+        assert_eq!(
+            q.push("a", "{}", "a").await.unwrap(),
+            PushOutcome::Duplicate
+        );
+        assert_eq!(q.push("b", "{}", "").await.unwrap(), PushOutcome::Enqueued);
+        let (got, _) = q.fetch("w1", 10).await.unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].deliveries, 1);
+        let (again, _) = q.fetch("w2", 10).await.unwrap();
+        assert!(again.is_empty(), "leased jobs are not handed out twice");
+        assert!(q.settle("w1", "a", &Settle::Ack).await.unwrap());
+        assert!(
+            !q.settle("w2", "b", &Settle::Ack).await.unwrap(),
+            "only the holder settles"
+        );
+        assert!(
+            q.settle(
+                "w1",
+                "b",
+                &Settle::Retry {
+                    at_ms: 0,
+                    error: "x".into()
+                }
+            )
+            .await
+            .unwrap()
+        );
+        let (retry, _) = q.fetch("w2", 10).await.unwrap();
+        assert_eq!((retry[0].attempts, retry[0].deliveries), (1, 2));
+    }
+
+    #[tokio::test]
+    async fn dead_workers_jobs_are_redelivered_and_counted_as_crashes() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = queue(dir.path()).await;
+        q.push("a", "{}", "").await.unwrap();
+        let (got, _) = q.fetch("dead-worker", 1).await.unwrap();
+        assert_eq!(got.len(), 1);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(q.heartbeat("live-worker").await.unwrap(), 1);
+        let (got, _) = q.fetch("live-worker", 1).await.unwrap();
+        assert_eq!(got[0].crashes(), 1);
+        assert!(
+            !q.settle("dead-worker", "a", &Settle::Ack).await.unwrap(),
+            "a dead worker cannot settle"
+        );
+    }
+
+    #[tokio::test]
+    async fn release_hands_back_without_counting_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = queue(dir.path()).await;
+        q.push("a", "{}", "").await.unwrap();
+        q.fetch("w", 1).await.unwrap();
+        assert_eq!(q.release("w", &["a".into()]).await.unwrap(), 1);
+        let (got, _) = q.fetch("w2", 1).await.unwrap();
+        assert_eq!(got[0].crashes(), 0);
+        assert!(
+            q.settle(
+                "w2",
+                "a",
+                &Settle::Dead {
+                    reason: "bad".into()
+                }
+            )
+            .await
+            .unwrap()
+        );
+        assert_eq!(
+            q.list_dead(10).await.unwrap()[0].last_error.as_deref(),
+            Some("bad")
+        );
+        assert!(q.requeue_dead("a").await.unwrap());
+        assert_eq!(q.stats().await.unwrap().pending, 1);
+    }
+}

@@ -1,0 +1,347 @@
+//! Object storage: one interface, two backends — S3 (`aws-sdk-s3`) and a local directory (the
+//! embedded default). Both use the same key layout (`incoming/…`, `uploads/…`, `quarantine/…`).
+//!
+//! Invariants: only this module talks to S3 or touches the store's files; a `put` is atomic (a
+//! reader sees the old object, no object, or the whole new one — never a partial file); keys are
+//! validated here too, so nothing outside the store root or bucket is ever reachable.
+
+mod local;
+mod s3;
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+
+pub use local::LocalStore;
+pub use s3::S3Store;
+
+use crate::config::{Config, StorageBackend};
+
+/// Storage failures, classified so the pipeline knows whether to retry.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("object {0} not found")]
+    NotFound(String),
+    #[error("object is larger than the limit of {limit} bytes")]
+    TooLarge { limit: u64, size: Option<u64> },
+    #[error("invalid object key {key:?}: {reason}")]
+    InvalidKey { key: String, reason: &'static str },
+    #[error("storage I/O error on {context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+    #[error("S3 {op} failed: {message}")]
+    S3 { op: &'static str, message: String },
+    #[error("storage configuration: {0}")]
+    Config(String),
+}
+
+impl StorageError {
+    fn io(context: impl Into<String>, source: std::io::Error) -> StorageError {
+        StorageError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// True for disk-full conditions on our side (temp files), which are transient.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StorageError::Io { source, .. } if source.raw_os_error() == Some(libc::ENOSPC) || source.raw_os_error() == Some(libc::EDQUOT))
+    }
+}
+
+/// What a listing returns for each object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectInfo {
+    pub key: String,
+    pub size: u64,
+    /// Last modification, ms since the epoch.
+    pub modified_ms: i64,
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, Default)]
+pub struct ListPage {
+    pub objects: Vec<ObjectInfo>,
+    pub next: Option<String>,
+}
+
+/// An in-progress multipart upload (S3 only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MultipartInfo {
+    pub key: String,
+    pub upload_id: String,
+    pub initiated_ms: i64,
+}
+
+/// One page of in-progress multipart uploads.
+#[derive(Debug, Clone, Default)]
+pub struct MultipartPage {
+    pub uploads: Vec<MultipartInfo>,
+    /// (key marker, upload id marker) for the next page.
+    pub next: Option<(String, String)>,
+}
+
+/// Result of streaming an object into a local file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// How an object should be served.
+#[derive(Debug, Clone, Copy)]
+pub struct PutOptions<'a> {
+    pub content_type: &'a str,
+    pub cache_control: Option<&'a str>,
+    /// Hex SHA-256 of the content, stored as object metadata where the backend supports it.
+    pub sha256: Option<&'a str>,
+}
+
+/// The configured store.
+#[derive(Debug, Clone)]
+pub enum Storage {
+    Local(LocalStore),
+    S3(S3Store),
+}
+
+impl Storage {
+    pub async fn from_config(cfg: &Config) -> Result<Storage, StorageError> {
+        match cfg.storage.backend {
+            StorageBackend::Local => Ok(Storage::Local(LocalStore::open(&cfg.store_root())?)),
+            StorageBackend::S3 => Ok(Storage::S3(S3Store::from_config(&cfg.storage).await?)),
+        }
+    }
+
+    /// `local:/path` or `s3://bucket` — for logs (never credentials).
+    pub fn describe(&self) -> String {
+        match self {
+            Storage::Local(l) => format!("local:{}", l.root().display()),
+            Storage::S3(s) => format!("s3://{}", s.bucket()),
+        }
+    }
+
+    pub async fn head(&self, key: &str) -> Result<Option<ObjectInfo>, StorageError> {
+        check_key(key)?;
+        match self {
+            Storage::Local(l) => l.head(key).await,
+            Storage::S3(s) => s.head(key).await,
+        }
+    }
+
+    /// Streams `key` into a new file at `dest`, hashing as it goes and stopping as soon as more
+    /// than `limit` bytes arrived (`TooLarge`), so an oversized object is never fully read.
+    pub async fn fetch_to_file(
+        &self,
+        key: &str,
+        dest: &Path,
+        limit: u64,
+    ) -> Result<Fetched, StorageError> {
+        check_key(key)?;
+        match self {
+            Storage::Local(l) => l.fetch_to_file(key, dest, limit).await,
+            Storage::S3(s) => s.fetch_to_file(key, dest, limit).await,
+        }
+    }
+
+    /// Uploads the file at `src` to `key` atomically (multipart above the threshold on S3).
+    pub async fn put_file(
+        &self,
+        key: &str,
+        src: &Path,
+        opts: PutOptions<'_>,
+    ) -> Result<u64, StorageError> {
+        check_key(key)?;
+        match self {
+            Storage::Local(l) => l.put_file(key, src).await,
+            Storage::S3(s) => s.put_file(key, src, opts).await,
+        }
+    }
+
+    /// Deletes `key`; deleting a missing object succeeds.
+    pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        check_key(key)?;
+        match self {
+            Storage::Local(l) => l.delete(key).await,
+            Storage::S3(s) => s.delete(key).await,
+        }
+    }
+
+    /// Copies `from` to `to` (server-side on S3).
+    pub async fn copy(
+        &self,
+        from: &str,
+        to: &str,
+        opts: PutOptions<'_>,
+    ) -> Result<(), StorageError> {
+        check_key(from)?;
+        check_key(to)?;
+        match self {
+            Storage::Local(l) => l.copy(from, to).await,
+            Storage::S3(s) => s.copy(from, to, opts).await,
+        }
+    }
+
+    /// One page of objects under `prefix`, in key order.
+    pub async fn list_page(
+        &self,
+        prefix: &str,
+        after: Option<String>,
+        max: usize,
+    ) -> Result<ListPage, StorageError> {
+        match self {
+            Storage::Local(l) => l.list_page(prefix, after, max).await,
+            Storage::S3(s) => s.list_page(prefix, after, max).await,
+        }
+    }
+
+    /// One page of in-progress multipart uploads; `None` for the local store (it has none).
+    pub async fn list_multipart(
+        &self,
+        marker: Option<(String, String)>,
+    ) -> Result<Option<MultipartPage>, StorageError> {
+        match self {
+            Storage::Local(_) => Ok(None),
+            Storage::S3(s) => s.list_multipart(marker).await.map(Some),
+        }
+    }
+
+    pub async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<(), StorageError> {
+        match self {
+            Storage::Local(_) => Ok(()),
+            Storage::S3(s) => s.abort_multipart(key, upload_id).await,
+        }
+    }
+
+    /// Proves the store is reachable and writable by us (used by `/readyz` and at start).
+    pub async fn health_check(&self) -> Result<(), StorageError> {
+        match self {
+            Storage::Local(l) => l.health_check().await,
+            Storage::S3(s) => s.health_check().await,
+        }
+    }
+}
+
+/// Keys are relative, `/`-separated, without empty/`.`/`..` segments, control characters or
+/// backslashes, and at most 1024 bytes.
+pub fn check_key(key: &str) -> Result<(), StorageError> {
+    let bad = |reason| {
+        Err(StorageError::InvalidKey {
+            key: key.chars().take(200).collect(),
+            reason,
+        })
+    };
+    if key.is_empty() || key.len() > 1024 {
+        return bad("must be 1–1024 bytes");
+    }
+    if key.starts_with('/') || key.contains("://") {
+        return bad("must be relative");
+    }
+    if key.chars().any(|c| c.is_control() || c == '\\') {
+        return bad("must not contain control characters or backslashes");
+    }
+    if key
+        .split('/')
+        .any(|s| s.is_empty() || s == "." || s == "..")
+    {
+        return bad("must not contain empty, `.` or `..` segments");
+    }
+    Ok(())
+}
+
+/// Copies `reader` into a new file at `dest`, hashing, failing with `TooLarge` as soon as more
+/// than `limit` bytes were seen. The file is fsynced before returning.
+async fn stream_into_file<S, E>(
+    mut next_chunk: S,
+    dest: &Path,
+    limit: u64,
+) -> Result<Fetched, StorageError>
+where
+    S: AsyncChunks<Error = E>,
+    E: Into<StorageError>,
+{
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dest)
+        .await
+        .map_err(|e| StorageError::io(dest.display().to_string(), e))?;
+    let mut hasher = Sha256::new();
+    let mut total: u64 = 0;
+    while let Some(chunk) = next_chunk.next_chunk().await.map_err(Into::into)? {
+        total += chunk.len() as u64;
+        if total > limit {
+            return Err(StorageError::TooLarge { limit, size: None });
+        }
+        hasher.update(&chunk);
+        file.write_all(&chunk)
+            .await
+            .map_err(|e| StorageError::io(dest.display().to_string(), e))?;
+    }
+    file.flush()
+        .await
+        .map_err(|e| StorageError::io(dest.display().to_string(), e))?;
+    file.sync_all()
+        .await
+        .map_err(|e| StorageError::io(dest.display().to_string(), e))?;
+    Ok(Fetched {
+        bytes: total,
+        sha256: hex::encode(hasher.finalize()),
+    })
+}
+
+/// A source of byte chunks (an S3 body, a file).
+trait AsyncChunks {
+    type Error;
+    async fn next_chunk(&mut self) -> Result<Option<bytes::Bytes>, Self::Error>;
+}
+
+/// SHA-256 of a file, streamed (used to describe outputs and verify copies).
+pub async fn sha256_file(path: &Path) -> Result<(u64, String), StorageError> {
+    use tokio::io::AsyncReadExt;
+    let mut f = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| StorageError::io(path.display().to_string(), e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = f
+            .read(&mut buf)
+            .await
+            .map_err(|e| StorageError::io(path.display().to_string(), e))?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok((total, hex::encode(hasher.finalize())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_checked() {
+        for ok in ["incoming/a", "uploads/0196/display.jpg", "a/b/c.d"] {
+            assert!(check_key(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "a/../b",
+            "a//b",
+            "./a",
+            "a/",
+            "s3://b/k",
+            "a\\b",
+            "a\nb",
+        ] {
+            assert!(check_key(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! The worker runtime: fetches deliveries as slots free up, runs each in its own task (panics
+//! caught and turned into retries), settles it with the queue, heartbeats, and shuts down
+//! gracefully: on cancel it stops fetching, lets in-flight jobs finish within
+//! `worker.shutdown_grace`, then hands back whatever is still running.
+
+use std::collections::HashSet;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::App;
+use crate::db::Status;
+use crate::pipeline::{self, Failure, JobOutcome, Stage};
+use crate::queue::{Delivery, Settle};
+use crate::units::now_ms;
+
+/// How the worker loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerExit {
+    /// Cancelled and drained (or handed back) cleanly.
+    Stopped,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("the worker's slot semaphore was closed")]
+    Closed,
+}
+
+/// A unique name per process: a restarted daemon never inherits a dead one's identity, so the
+/// dead one's jobs are recovered by heartbeat expiry instead of being hidden.
+pub fn worker_name() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates on success.
+    let host = if unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0 {
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        "host".into()
+    };
+    let host: String = host
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    format!("{host}-{}-{:04x}", std::process::id(), fastrand::u16(..))
+}
+
+/// Runs until `shutdown` is cancelled.
+pub async fn run(
+    app: Arc<App>,
+    name: String,
+    shutdown: CancellationToken,
+) -> Result<WorkerExit, WorkerError> {
+    let concurrency = app.cfg.worker.concurrency;
+    tracing::info!(worker = %name, concurrency, queue = app.queue.describe(), "Worker started.");
+    let in_flight: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let heartbeat = tokio::spawn(heartbeat_loop(
+        app.clone(),
+        name.clone(),
+        shutdown.child_token(),
+    ));
+    let slots = Arc::new(Semaphore::new(concurrency));
+    let mut tasks = JoinSet::new();
+    let mut backoff = Duration::from_millis(100);
+    let poll = app.cfg.queue.poll_interval.get();
+
+    loop {
+        let first = tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => break,
+            p = slots.clone().acquire_owned() => p.map_err(|_| WorkerError::Closed)?,
+        };
+        let mut permits = vec![first];
+        while let Ok(p) = slots.clone().try_acquire_owned() {
+            permits.push(p);
+        }
+        match app.queue.fetch(&name, permits.len()).await {
+            Ok((deliveries, next_due)) => {
+                backoff = Duration::from_millis(100);
+                app.metrics.heartbeat.set(now_ms() as f64 / 1000.0);
+                if deliveries.is_empty() {
+                    drop(permits);
+                    let wait = next_due
+                        .map(|due| {
+                            Duration::from_millis(u64::try_from(due - now_ms()).unwrap_or(0))
+                        })
+                        .map_or(poll, |d| d.min(poll));
+                    tokio::select! {
+                        _ = shutdown.cancelled() => break,
+                        _ = app.queue.wait_for_work(wait.max(Duration::from_millis(1))) => {}
+                    }
+                    continue;
+                }
+                for d in deliveries {
+                    let Some(permit) = permits.pop() else { break };
+                    let (app, name, in_flight) = (app.clone(), name.clone(), in_flight.clone());
+                    lock(&in_flight).insert(d.task_id.clone());
+                    tasks.spawn(async move {
+                        handle(&app, &name, &d).await;
+                        lock(&in_flight).remove(&d.task_id);
+                        drop(permit);
+                    });
+                }
+            }
+            Err(e) => {
+                app.metrics.queue_errors.inc();
+                tracing::warn!(error = %e, retry_in = ?backoff, "Fetching jobs failed; retrying.");
+                drop(permits);
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+        while let Some(res) = tasks.try_join_next() {
+            if let Err(e) = res {
+                tracing::error!(error = %e, "A job task ended abnormally.");
+            }
+        }
+    }
+
+    let grace = app.cfg.worker.shutdown_grace.get();
+    let running = tasks.len();
+    if running > 0 {
+        tracing::info!(running, grace = ?grace, "Stopping: waiting for in-flight jobs.");
+    }
+    let drained = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} })
+        .await
+        .is_ok();
+    if !drained {
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
+        let ids: Vec<String> = lock(&in_flight).drain().collect();
+        tracing::warn!(
+            jobs = ids.len(),
+            "Shutdown grace expired; handing unfinished jobs back to the queue."
+        );
+        if let Err(e) = app.queue.release(&name, &ids).await {
+            tracing::warn!(error = %e, "Could not hand jobs back; they will be re-delivered when this worker's heartbeat expires.");
+        }
+    } else if let Err(e) = app.queue.release(&name, &[]).await {
+        tracing::debug!(error = %e, "Could not unregister the worker.");
+    }
+    heartbeat.abort();
+    tracing::info!(worker = %name, "Worker stopped.");
+    Ok(WorkerExit::Stopped)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+async fn heartbeat_loop(app: Arc<App>, name: String, stop: CancellationToken) {
+    let every = app.cfg.queue.heartbeat_interval.get();
+    loop {
+        match app.queue.heartbeat(&name).await {
+            Ok(n) if n > 0 => tracing::warn!(
+                jobs = n,
+                "Re-queued jobs of a worker whose heartbeat stopped."
+            ),
+            Ok(_) => {}
+            Err(e) => {
+                app.metrics.queue_errors.inc();
+                tracing::warn!(error = %e, "Heartbeat failed.");
+            }
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}
+
+/// Processes one delivery and settles it. Never panics out.
+async fn handle(app: &Arc<App>, worker: &str, d: &Delivery) {
+    let outcome = AssertUnwindSafe(pipeline::run_delivery(app, d))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            tracing::error!(task = %d.task_id, panic = %msg, "A job panicked; it will be retried.");
+            JobOutcome::Retry {
+                upload_id: None,
+                failure: Failure::transient(
+                    Stage::Fetch,
+                    "panic",
+                    format!("internal error: {msg}"),
+                ),
+            }
+        });
+    let settle = decide(app, d, outcome).await;
+    let mut delay = Duration::from_millis(200);
+    for attempt in 1..=8 {
+        match app.queue.settle(worker, &d.task_id, &settle).await {
+            Ok(true) => return,
+            Ok(false) => {
+                tracing::warn!(task = %d.task_id, "This worker no longer held the job (its lease expired); another delivery owns it.");
+                return;
+            }
+            Err(e) => {
+                app.metrics.queue_errors.inc();
+                tracing::warn!(task = %d.task_id, error = %e, attempt, "Settling the job failed; retrying.");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+    tracing::error!(task = %d.task_id, "Could not settle the job; it will be re-delivered (processing is idempotent).");
+}
+
+/// Turns a pipeline outcome into a queue settlement, recording retries and give-ups.
+async fn decide(app: &Arc<App>, d: &Delivery, outcome: JobOutcome) -> Settle {
+    match outcome {
+        JobOutcome::Finished { .. } => Settle::Ack,
+        JobOutcome::DeadLetter { reason, .. } => Settle::Dead { reason },
+        JobOutcome::Retry { upload_id, failure } => {
+            let attempt = d.attempts + 1;
+            let max = app.cfg.retry.max_attempts;
+            if attempt >= max {
+                let msg = format!("gave up after {attempt} attempts: {}", failure.message());
+                if let Some(id) = upload_id {
+                    match app
+                        .db
+                        .finish(id, Status::Failed, failure.code(), &msg)
+                        .await
+                    {
+                        Ok(_) => {
+                            app.metrics.jobs.with_label_values(&["", "failed"]).inc();
+                            app.notify_terminal(id).await;
+                        }
+                        Err(e) => {
+                            // Not recorded yet: try again shortly rather than lose the verdict.
+                            tracing::warn!(upload = %id, error = %e, "Could not record the failure; retrying.");
+                            return Settle::Retry {
+                                at_ms: now_ms() + 5_000,
+                                error: msg,
+                            };
+                        }
+                    }
+                }
+                tracing::error!(task = %d.task_id, "{msg}");
+                Settle::Dead { reason: msg }
+            } else {
+                let delay = backoff(
+                    attempt,
+                    app.cfg.retry.base_delay.get(),
+                    app.cfg.retry.max_delay.get(),
+                );
+                let at_ms = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+                let msg = format!(
+                    "attempt {attempt} failed at {}: {}",
+                    failure.stage().as_str(),
+                    failure.message()
+                );
+                if let Some(id) = upload_id
+                    && let Err(e) = app.db.mark_retrying(id, failure.code(), &msg, at_ms).await
+                {
+                    tracing::warn!(upload = %id, error = %e, "Could not record the retry.");
+                }
+                app.metrics.retries.inc();
+                Settle::Retry { at_ms, error: msg }
+            }
+        }
+    }
+}
+
+/// Exponential backoff with "equal jitter": half the step fixed, half random.
+pub fn backoff(attempt: u32, base: Duration, max: Duration) -> Duration {
+    let exp = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+    let step = exp.min(max);
+    let half = step / 2;
+    half + Duration::from_millis(fastrand::u64(
+        0..=u64::try_from(half.as_millis()).unwrap_or(0),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let b = |a| backoff(a, Duration::from_secs(1), Duration::from_secs(60));
+        for _ in 0..50 {
+            let d1 = b(1);
+            assert!(d1 >= Duration::from_millis(500) && d1 <= Duration::from_secs(1));
+            let d4 = b(4);
+            assert!(d4 >= Duration::from_secs(4) && d4 <= Duration::from_secs(8));
+            let d30 = b(30);
+            assert!(d30 >= Duration::from_secs(30) && d30 <= Duration::from_secs(60));
+        }
+    }
+
+    #[test]
+    fn worker_names_are_unique_per_process_start() {
+        let a = worker_name();
+        assert!(a.contains(&std::process::id().to_string()));
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+        );
+    }
+}

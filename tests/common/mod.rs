@@ -1,0 +1,348 @@
+//! Test harness: the real services started by `scripts/services.sh` (their addresses come from
+//! the env file it writes), fresh isolation per test (a new Postgres database, Redis namespace,
+//! S3 prefix, data dir), and helpers to run workers and wait for outcomes.
+//!
+//! A missing service fails the test loudly; nothing is skipped.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+use uploadd::app::App;
+use uploadd::config::Config;
+use uploadd::db::UploadRecord;
+
+/// Addresses of the running services.
+#[derive(Debug, Clone)]
+pub struct Services {
+    pub vars: HashMap<String, String>,
+}
+
+impl Services {
+    pub fn get(&self, k: &str) -> &str {
+        self.vars.get(k).map(String::as_str).unwrap_or_else(|| {
+            panic!("{k} missing from the services env file; re-run scripts/services.sh start")
+        })
+    }
+    pub fn redis(&self) -> &str {
+        self.get("UPLOADD_TEST_REDIS_URL")
+    }
+    pub fn postgres(&self) -> &str {
+        self.get("UPLOADD_TEST_POSTGRES_URL")
+    }
+    pub fn clamd(&self) -> &str {
+        self.get("UPLOADD_TEST_CLAMD")
+    }
+    /// Stops or starts one service through the project's script (for outage tests).
+    pub fn control(&self, action: &str, name: &str) {
+        let status = std::process::Command::new(self.get("UPLOADD_TEST_SERVICES"))
+            .args([action, name])
+            .env("UPLOADD_TEST_STATE", self.get("UPLOADD_TEST_STATE"))
+            .status()
+            .expect("run scripts/services.sh");
+        assert!(
+            status.success(),
+            "scripts/services.sh {action} {name} failed"
+        );
+    }
+}
+
+pub fn services() -> &'static Services {
+    static S: OnceLock<Services> = OnceLock::new();
+    S.get_or_init(|| {
+        let path = std::env::var("UPLOADD_TEST_ENV").unwrap_or_else(|_| {
+            let state = std::env::var("UPLOADD_TEST_STATE")
+                .unwrap_or_else(|_| format!("{}/uploadd-test-services", std::env::var("TMPDIR").unwrap_or_else(|_| "/tmp".into())));
+            format!("{state}/env")
+        });
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "the integration tests need the real services, but their env file {path} cannot be read ({e}). \
+                 Run the suite with scripts/test.sh (or scripts/services.sh start first)."
+            )
+        });
+        let vars = text
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Services { vars }
+    })
+}
+
+pub fn short_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()
+}
+
+/// Which backends a test uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stack {
+    /// Redis queue, PostgreSQL, S3 (Garage), clamd required.
+    Production,
+    /// SQLite queue and database, local store, clamd required.
+    EmbeddedScanned,
+    /// The pure embedded default (scanning off).
+    Embedded,
+}
+
+/// One isolated environment: its own data dir, and (for `Production`) its own database,
+/// Redis namespace and S3 prefixes.
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+    pub vars: Vec<(String, String)>,
+    pub prefix: String,
+    pub stack: Stack,
+}
+
+impl TestEnv {
+    pub async fn new(stack: Stack) -> TestEnv {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let id = short_id();
+        let mut vars: Vec<(String, String)> = vec![
+            ("UPLOADD_RETRY__BASE_DELAY".into(), "200ms".into()),
+            ("UPLOADD_RETRY__MAX_DELAY".into(), "2s".into()),
+            ("UPLOADD_RETRY__MAX_ATTEMPTS".into(), "30".into()),
+            ("UPLOADD_QUEUE__HEARTBEAT_INTERVAL".into(), "500ms".into()),
+            ("UPLOADD_QUEUE__POLL_INTERVAL".into(), "200ms".into()),
+            ("UPLOADD_WORKER__SHUTDOWN_GRACE".into(), "10s".into()),
+            ("UPLOADD_HTTP__LISTEN".into(), String::new()),
+            ("UPLOADD_LOG__LEVEL".into(), "info".into()),
+        ];
+        let prefix = if stack == Stack::Production {
+            format!("t-{id}/")
+        } else {
+            String::new()
+        };
+        if stack != Stack::Embedded {
+            let s = services();
+            vars.push(("UPLOADD_SCAN__MODE".into(), "required".into()));
+            vars.push(("UPLOADD_SCAN__CLAMD".into(), s.clamd().into()));
+            vars.push(("UPLOADD_SCAN__TIMEOUT".into(), "10s".into()));
+        }
+        if stack == Stack::Production {
+            let s = services();
+            vars.extend([
+                ("UPLOADD_QUEUE__URL".into(), s.redis().to_owned()),
+                ("UPLOADD_QUEUE__NAMESPACE".into(), format!("t{id}")),
+                ("UPLOADD_DATABASE__URL".into(), fresh_postgres_db(&id).await),
+                ("UPLOADD_STORAGE__BACKEND".into(), "s3".into()),
+                (
+                    "UPLOADD_STORAGE__BUCKET".into(),
+                    s.get("UPLOADD_TEST_S3_BUCKET").into(),
+                ),
+                (
+                    "UPLOADD_STORAGE__ENDPOINT".into(),
+                    s.get("UPLOADD_TEST_S3_ENDPOINT").into(),
+                ),
+                (
+                    "UPLOADD_STORAGE__REGION".into(),
+                    s.get("UPLOADD_TEST_S3_REGION").into(),
+                ),
+                ("UPLOADD_STORAGE__FORCE_PATH_STYLE".into(), "true".into()),
+                (
+                    "UPLOADD_STORAGE__ACCESS_KEY_ID".into(),
+                    s.get("UPLOADD_TEST_S3_ACCESS_KEY_ID").into(),
+                ),
+                (
+                    "UPLOADD_STORAGE__SECRET_ACCESS_KEY".into(),
+                    s.get("UPLOADD_TEST_S3_SECRET_ACCESS_KEY").into(),
+                ),
+                (
+                    "UPLOADD_STORAGE__INCOMING_PREFIX".into(),
+                    format!("{prefix}incoming/"),
+                ),
+                (
+                    "UPLOADD_STORAGE__OUTPUT_PREFIX".into(),
+                    format!("{prefix}uploads/"),
+                ),
+                (
+                    "UPLOADD_STORAGE__QUARANTINE_PREFIX".into(),
+                    format!("{prefix}quarantine/"),
+                ),
+                ("UPLOADD_STORAGE__MULTIPART_THRESHOLD".into(), "8MiB".into()),
+                ("UPLOADD_STORAGE__MULTIPART_PART_SIZE".into(), "5MiB".into()),
+            ]);
+        }
+        TestEnv {
+            dir,
+            vars,
+            prefix,
+            stack,
+        }
+    }
+
+    pub fn set(&mut self, k: &str, v: &str) {
+        self.vars.retain(|(key, _)| key != k);
+        self.vars.push((k.to_owned(), v.to_owned()));
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config(&self) -> Config {
+        Config::load_with_env(None, Some(self.dir.path()), &self.vars).expect("test config")
+    }
+
+    pub async fn app(&self) -> Arc<App> {
+        App::open(self.config()).await.expect("open app")
+    }
+
+    /// A file in the test's own scratch space.
+    pub fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let d = self.dir.path().join("inputs");
+        std::fs::create_dir_all(&d).expect("mkdir");
+        let p = d.join(name);
+        std::fs::write(&p, bytes).expect("write input");
+        p
+    }
+
+    /// A command running the real binary with this environment.
+    pub fn command(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_uploadd"));
+        c.arg("--data-dir").arg(self.dir.path());
+        for (k, v) in &self.vars {
+            c.env(k, v);
+        }
+        c.env_remove("UPLOADD_CONFIG");
+        c
+    }
+}
+
+/// Creates an empty PostgreSQL database and returns its URL.
+pub async fn fresh_postgres_db(id: &str) -> String {
+    use sqlx::Connection;
+    let admin = services().postgres();
+    let mut conn = sqlx::PgConnection::connect(admin)
+        .await
+        .expect("connect to test postgres");
+    let name = format!("uploadd_{id}");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
+    admin
+        .rsplit_once('/')
+        .map(|(base, _)| format!("{base}/{name}"))
+        .expect("postgres url")
+}
+
+/// Runs a worker in this process until the returned guard is dropped or stopped.
+pub struct RunningWorker {
+    pub stop: CancellationToken,
+    pub handle: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningWorker {
+    pub fn start(app: &Arc<App>) -> RunningWorker {
+        let stop = CancellationToken::new();
+        let (a, s) = (app.clone(), stop.clone());
+        let handle = tokio::spawn(async move {
+            uploadd::worker::run(a, uploadd::worker::worker_name(), s)
+                .await
+                .expect("worker");
+        });
+        RunningWorker {
+            stop,
+            handle: Some(handle),
+        }
+    }
+
+    pub async fn shutdown(mut self) {
+        self.stop.cancel();
+        if let Some(h) = self.handle.take() {
+            h.await.expect("worker task");
+        }
+    }
+}
+
+impl Drop for RunningWorker {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+/// Polls the database until the upload is terminal.
+pub async fn wait_terminal(app: &App, id: &str, timeout: Duration) -> UploadRecord {
+    wait_status(app, id, timeout, |r| r.status.is_terminal()).await
+}
+
+pub async fn wait_status(
+    app: &App,
+    id: &str,
+    timeout: Duration,
+    pred: impl Fn(&UploadRecord) -> bool,
+) -> UploadRecord {
+    let start = Instant::now();
+    loop {
+        if let Some(r) = app.db.get(id).await.expect("db get") {
+            if pred(&r) {
+                return r;
+            }
+            if start.elapsed() > timeout {
+                panic!(
+                    "upload {id} did not reach the expected state within {timeout:?}; last: {r:#?}"
+                );
+            }
+        } else if start.elapsed() > timeout {
+            panic!("upload {id} never appeared in the database within {timeout:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Every key under `prefix` in the configured store.
+pub async fn list_keys(app: &App, prefix: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut token = None;
+    loop {
+        let page = app
+            .storage
+            .list_page(prefix, token, 1000)
+            .await
+            .expect("list");
+        keys.extend(page.objects.into_iter().map(|o| o.key));
+        match page.next {
+            Some(t) => token = Some(t),
+            None => break,
+        }
+    }
+    keys
+}
+
+/// Fetches an object's bytes through the store.
+pub async fn read_object(app: &App, key: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("obj");
+    app.storage
+        .fetch_to_file(key, &p, u64::MAX)
+        .await
+        .expect("fetch object");
+    std::fs::read(&p).expect("read object")
+}
+
+/// Enqueues bytes as a file, like `uploadd enqueue`.
+pub async fn enqueue_bytes(
+    app: &App,
+    env: &TestEnv,
+    name: &str,
+    bytes: &[u8],
+    declared: Option<&str>,
+) -> String {
+    let path = env.file(name, bytes);
+    uploadd::producer::enqueue_file(
+        app,
+        &path,
+        "default",
+        uploadd::producer::EnqueueOptions {
+            declared_type: declared.map(str::to_owned),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("enqueue")
+    .to_string()
+}
