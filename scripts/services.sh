@@ -42,8 +42,23 @@ garage_bin() {
 }
 
 install_all() {
-  apt_install ca-certificates cmake nasm pkg-config python3 redis-server postgresql clamav-daemon ffmpeg prometheus \
-    procps util-linux curl
+  apt_install ca-certificates cmake nasm pkg-config python3 python3-venv redis-server postgresql \
+    clamav-daemon ffmpeg prometheus systemd procps util-linux curl
+  # Node.js may come from NodeSource (with its own npm): only fall back to Debian's when absent.
+  command -v node >/dev/null 2>&1 || apt_install nodejs
+  command -v npm >/dev/null 2>&1 || apt_install npm
+  # Python tools for the tests (producer example deps, JSON Schema checks) in a venv of our own.
+  if [ ! -x "$TOOLS/venv/bin/check-jsonschema" ] || ! "$TOOLS/venv/bin/python" -c 'import redis, jsonschema' 2>/dev/null; then
+    log "installing Python test tools into $TOOLS/venv"
+    python3 -m venv "$TOOLS/venv"
+    "$TOOLS/venv/bin/pip" install -q --disable-pip-version-check -r "$ROOT/jobs/producers/python/requirements.txt" \
+      jsonschema==4.26.0 check-jsonschema==0.39.0
+  fi
+  # The Node producer example's dependencies, exactly as locked.
+  if [ ! -d "$ROOT/jobs/producers/node/node_modules/ioredis" ]; then
+    log "installing the Node producer example's dependencies"
+    (cd "$ROOT/jobs/producers/node" && npm ci --no-audit --no-fund --silent)
+  fi
   if [ -z "$(garage_bin)" ]; then
     log "garage not found: building garage $GARAGE_VERSION from crates.io into $TOOLS (one-time, ~15 min on 2 cores)"
     cargo install garage --version "$GARAGE_VERSION" --locked --no-default-features \
@@ -233,6 +248,9 @@ UPLOADD_TEST_PROMETHEUS_URL=http://127.0.0.1:$(port_of prometheus)
 UPLOADD_TEST_PROMETHEUS_TARGETS=$STATE/prometheus/targets.json
 UPLOADD_TEST_FFMPEG=$(command -v ffmpeg || echo /usr/bin/ffmpeg)
 UPLOADD_TEST_FFPROBE=$(command -v ffprobe || echo /usr/bin/ffprobe)
+UPLOADD_TEST_PYTHON=$TOOLS/venv/bin/python
+UPLOADD_TEST_CHECK_JSONSCHEMA=$TOOLS/venv/bin/check-jsonschema
+UPLOADD_TEST_NODE=$(command -v node || echo node)
 ENV
   mv "$ENV_FILE.tmp" "$ENV_FILE"
 }

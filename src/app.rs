@@ -41,6 +41,7 @@ pub struct App {
     pub cpu: CpuPool,
     pub workdir: WorkRoot,
     pub metrics: Metrics,
+    pub health: crate::http::Health,
 }
 
 impl std::fmt::Debug for App {
@@ -85,6 +86,7 @@ impl App {
             cpu,
             workdir,
             metrics: Metrics::new(),
+            health: crate::http::Health::default(),
         }))
     }
 
@@ -100,6 +102,7 @@ impl App {
                 return;
             }
         };
+        crate::webhook::schedule(self, &rec).await;
         let fields = crate::events::stream_fields(&rec);
         let refs: Vec<(&str, String)> = fields.iter().map(|(k, v)| (*k, v.clone())).collect();
         if let Err(e) = self.queue.publish_event(&refs).await {

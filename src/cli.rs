@@ -84,12 +84,22 @@ fn load_config(cli: &Cli) -> Result<Config> {
 
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let cfg = load_config(&cli)?;
-    match cli.command {
+    let Cli {
+        config,
+        data_dir,
+        command,
+    } = cli;
+    match command {
         Command::CheckConfig => check_config(cfg),
         Command::Run => {
-            uploadd::telemetry::init(&cfg.log, None);
+            let handle = uploadd::telemetry::init(&cfg.log, None);
             let app = App::open(cfg).await.context("cannot start")?;
-            uploadd::daemon::run(app).await?;
+            let reload = uploadd::daemon::Reload {
+                handle,
+                config_path: config,
+                data_dir,
+            };
+            uploadd::daemon::run(app, reload).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
@@ -166,10 +176,25 @@ async fn status(app: &Arc<App>, id: &str, json: bool) -> Result<ExitCode> {
     };
     let id = uuid.to_string();
     if let Some(rec) = app.db.get(&id).await? {
+        let webhook = app.db.webhook_status(&id).await?;
         if json {
-            println!("{}", serde_json::to_string(&rec)?);
+            let mut v = serde_json::to_value(&rec)?;
+            if let (Some(obj), Some(w)) = (v.as_object_mut(), webhook) {
+                obj.insert("webhook".into(), serde_json::to_value(w)?);
+            }
+            println!("{v}");
         } else {
             print_record(&rec);
+            if let Some(w) = webhook {
+                println!(
+                    "webhook:   {} after {} attempt(s){}",
+                    w.status,
+                    w.attempts,
+                    w.last_error
+                        .map(|e| format!(" (last error: {e})"))
+                        .unwrap_or_default()
+                );
+            }
         }
         return Ok(ExitCode::SUCCESS);
     }

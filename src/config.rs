@@ -51,6 +51,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub log: LogConfig,
     pub video: VideoConfig,
+    pub webhooks: WebhookConfig,
     pub profiles: BTreeMap<String, Profile>,
 }
 
@@ -67,6 +68,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             log: LogConfig::default(),
             video: VideoConfig::default(),
+            webhooks: WebhookConfig::default(),
             profiles: BTreeMap::new(),
         }
     }
@@ -263,6 +265,34 @@ impl Default for RetryConfig {
             max_attempts: 8,
             base_delay: HumanDuration::secs(1),
             max_delay: HumanDuration::secs(300),
+        }
+    }
+}
+
+/// Per-job completion webhooks (`callback_url` in the job).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookConfig {
+    /// HMAC-SHA256 key for `X-Uploadd-Signature`; without it no webhook is sent.
+    pub secret: String,
+    /// `host` or `host:port` a callback may target (exact, case-insensitive). Nothing else is
+    /// ever contacted: no SSRF to internal addresses through a job payload.
+    pub allowed_hosts: Vec<String>,
+    pub timeout: HumanDuration,
+    pub max_attempts: u32,
+    pub base_delay: HumanDuration,
+    pub max_delay: HumanDuration,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            secret: String::new(),
+            allowed_hosts: Vec::new(),
+            timeout: HumanDuration::secs(10),
+            max_attempts: 10,
+            base_delay: HumanDuration::secs(2),
+            max_delay: HumanDuration::secs(600),
         }
     }
 }
@@ -681,6 +711,21 @@ impl Config {
                 "must not exceed video.timeout_ceiling",
             ));
         }
+        if self.webhooks.max_attempts == 0 {
+            return Err(key_err("webhooks.max_attempts", "must be at least 1"));
+        }
+        for h in &self.webhooks.allowed_hosts {
+            if h.is_empty()
+                || h.contains('/')
+                || h.contains('@')
+                || h.chars().any(char::is_whitespace)
+            {
+                return Err(key_err(
+                    "webhooks.allowed_hosts",
+                    format!("{h:?} is not a host or host:port"),
+                ));
+            }
+        }
         for (name, p) in &self.profiles {
             validate_profile(name, p)?;
         }
@@ -801,6 +846,9 @@ impl Config {
         }
         if !c.storage.access_key_id.is_empty() {
             c.storage.access_key_id = REDACTED.into();
+        }
+        if !c.webhooks.secret.is_empty() {
+            c.webhooks.secret = REDACTED.into();
         }
         toml::to_string_pretty(&c).unwrap_or_else(|e| format!("# cannot render config: {e}\n"))
     }
@@ -1254,11 +1302,12 @@ mod tests {
                 ("UPLOADD_DATABASE__URL", "postgres://u:hunter2@db/x"),
                 ("UPLOADD_STORAGE__ACCESS_KEY_ID", "AKIAEXAMPLE"),
                 ("UPLOADD_STORAGE__SECRET_ACCESS_KEY", "s3cr3tvalue"),
+                ("UPLOADD_WEBHOOKS__SECRET", "whsecretvalue"),
             ]),
         )
         .unwrap();
         let out = c.redacted_toml();
-        for secret in ["hunter2", "AKIAEXAMPLE", "s3cr3tvalue"] {
+        for secret in ["hunter2", "AKIAEXAMPLE", "s3cr3tvalue", "whsecretvalue"] {
             assert!(!out.contains(secret), "{secret} leaked:\n{out}");
         }
     }

@@ -1,27 +1,41 @@
 //! `uploadd run`: the worker plus the daemon's background duties, tied to one shutdown.
 //!
-//! Shutdown order: a signal cancels the token → the worker stops fetching and drains (within
-//! `worker.shutdown_grace`) → background tasks stop → exit 0. If the worker loop ends without
-//! a signal, that is a failure: the daemon exits non-zero so systemd restarts it.
+//! Start order: HTTP listener (a taken port fails fast) → worker → background tasks (queue
+//! sampler, webhook dispatcher, systemd watchdog) → `READY=1`.
+//! Shutdown order: SIGTERM/SIGINT → `STOPPING=1` → the worker stops fetching and drains within
+//! `worker.shutdown_grace` → background tasks stop → exit 0. If the worker loop ends without a
+//! signal, the daemon exits non-zero so systemd restarts it. SIGHUP re-reads the config file
+//! and applies `log.level`; every other setting needs a restart (and the daemon says so).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
-use crate::config::ScanMode;
+use crate::config::{Config, ScanMode};
+use crate::telemetry::LevelHandle;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
     #[error("cannot install signal handlers: {0}")]
     Signals(std::io::Error),
+    #[error(transparent)]
+    Http(#[from] crate::http::HttpError),
     #[error("the worker stopped without being asked to: {0}")]
     WorkerDied(String),
 }
 
+/// What SIGHUP needs to re-read the configuration.
+pub struct Reload {
+    pub handle: Option<LevelHandle>,
+    pub config_path: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+}
+
 /// Runs until SIGTERM/SIGINT. `Ok` only for a requested, clean stop.
-pub async fn run(app: Arc<App>) -> Result<(), DaemonError> {
+pub async fn run(app: Arc<App>, reload: Reload) -> Result<(), DaemonError> {
     if app.cfg.scan.mode == ScanMode::Off {
         tracing::warn!(
             "VIRUS SCANNING IS OFF (scan.mode = \"off\"): uploads are processed without a ClamAV scan. Set scan.mode = \"required\" in production."
@@ -34,42 +48,158 @@ pub async fn run(app: Arc<App>) -> Result<(), DaemonError> {
         "uploadd starting."
     );
     let shutdown = CancellationToken::new();
-    let signals = spawn_signal_handler(shutdown.clone())?;
-    let sampler = tokio::spawn(sample_queue(app.clone(), shutdown.child_token()));
-    let name = crate::worker::worker_name();
-    let result = crate::worker::run(app.clone(), name, shutdown.clone()).await;
+    // Background duties outlive the signal: they keep running while in-flight jobs drain.
+    let background = CancellationToken::new();
+    let http = if app.cfg.http.listen.is_empty() {
+        None
+    } else {
+        Some(crate::http::serve(app.clone(), &app.cfg.http.listen, background.clone()).await?)
+    };
+    let signals = spawn_signal_handler(shutdown.clone(), reload, app.cfg.clone())?;
+    let worker = tokio::spawn(crate::worker::run(
+        app.clone(),
+        crate::worker::worker_name(),
+        shutdown.clone(),
+    ));
+    let tasks = [
+        tokio::spawn(sample_queue(app.clone(), background.clone())),
+        tokio::spawn(crate::webhook::run_dispatcher(
+            app.clone(),
+            background.clone(),
+        )),
+        tokio::spawn(watchdog(app.clone(), background.clone())),
+    ];
+    notify(&[
+        sd_notify::NotifyState::Ready,
+        sd_notify::NotifyState::Status("processing uploads"),
+    ]);
+    let result = worker.await;
     let requested = shutdown.is_cancelled();
     shutdown.cancel();
-    sampler.abort();
+    background.cancel();
+    for t in tasks {
+        let _ = t.await;
+    }
+    if let Some(h) = http {
+        let _ = h.await;
+    }
     signals.abort();
     match result {
-        Ok(_) if requested => {
+        Ok(Ok(_)) if requested => {
             tracing::info!("uploadd stopped.");
             Ok(())
         }
-        Ok(exit) => Err(DaemonError::WorkerDied(format!("{exit:?}"))),
+        Ok(Ok(exit)) => Err(DaemonError::WorkerDied(format!("{exit:?}"))),
+        Ok(Err(e)) => Err(DaemonError::WorkerDied(e.to_string())),
         Err(e) => Err(DaemonError::WorkerDied(e.to_string())),
+    }
+}
+
+/// `sd_notify` when running under systemd (`NOTIFY_SOCKET` set); a no-op otherwise.
+fn notify(states: &[sd_notify::NotifyState<'_>]) {
+    if std::env::var_os("NOTIFY_SOCKET").is_some()
+        && let Err(e) = sd_notify::notify(states)
+    {
+        tracing::warn!(error = %e, "sd_notify failed.");
     }
 }
 
 fn spawn_signal_handler(
     shutdown: CancellationToken,
+    reload: Reload,
+    current: Arc<Config>,
 ) -> Result<tokio::task::JoinHandle<()>, DaemonError> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).map_err(DaemonError::Signals)?;
     let mut int = signal(SignalKind::interrupt()).map_err(DaemonError::Signals)?;
+    let mut hup = signal(SignalKind::hangup()).map_err(DaemonError::Signals)?;
     Ok(tokio::spawn(async move {
-        tokio::select! {
-            _ = term.recv() => tracing::info!("SIGTERM received; shutting down gracefully."),
-            _ = int.recv() => tracing::info!("SIGINT received; shutting down gracefully."),
+        loop {
+            tokio::select! {
+                _ = term.recv() => { tracing::info!("SIGTERM received; shutting down gracefully."); break; }
+                _ = int.recv() => { tracing::info!("SIGINT received; shutting down gracefully."); break; }
+                _ = hup.recv() => reload_config(&reload, &current),
+            }
         }
+        notify(&[sd_notify::NotifyState::Stopping]);
         shutdown.cancel();
     }))
 }
 
-/// Samples queue depth into the metrics every few seconds.
-async fn sample_queue(app: Arc<App>, stop: CancellationToken) {
+fn reload_config(reload: &Reload, current: &Config) {
+    notify(&[sd_notify::NotifyState::Reloading]);
+    match Config::load(reload.config_path.as_deref(), reload.data_dir.as_deref()) {
+        Err(e) => {
+            tracing::error!(error = %e, "SIGHUP: the configuration is invalid; keeping the running one.")
+        }
+        Ok(new) => {
+            if let Some(h) = &reload.handle {
+                match tracing_subscriber::EnvFilter::try_new(&new.log.level) {
+                    Ok(f) => match h.reload(f) {
+                        Ok(()) => {
+                            tracing::info!(level = %new.log.level, "SIGHUP: log level reloaded.")
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "SIGHUP: could not change the log level.")
+                        }
+                    },
+                    Err(e) => tracing::warn!(error = %e, "SIGHUP: invalid log.level."),
+                }
+            }
+            let mut a = new.clone();
+            a.log = current.log.clone();
+            if a.redacted_toml() != current.redacted_toml() {
+                tracing::warn!(
+                    "SIGHUP: only log.level is reloaded; other changed settings take effect after a restart."
+                );
+            }
+        }
+    }
+    notify(&[sd_notify::NotifyState::Ready]);
+}
+
+/// Proves the runtime is alive: ticks every second and, under systemd with `WatchdogSec=`,
+/// pings the watchdog only while the daemon is healthy, so a wedged daemon gets restarted.
+async fn watchdog(app: Arc<App>, stop: CancellationToken) {
+    let interval = if std::env::var_os("NOTIFY_SOCKET").is_some() {
+        sd_notify::watchdog_enabled().map(|d| d / 2)
+    } else {
+        None
+    };
+    let tick = interval
+        .unwrap_or(Duration::from_secs(1))
+        .min(Duration::from_secs(1));
+    let stall = (app.cfg.queue.poll_interval.get() * 3).max(Duration::from_secs(30));
+    let mut last_ping = std::time::Instant::now();
     loop {
+        app.health.tick();
+        if let Some(every) = interval
+            && last_ping.elapsed() >= every
+        {
+            match app.health.problem(&app, stall) {
+                None => notify(&[sd_notify::NotifyState::Watchdog]),
+                Some(p) => {
+                    tracing::error!(problem = %p, "Unhealthy: withholding the systemd watchdog ping.")
+                }
+            }
+            last_ping = std::time::Instant::now();
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(tick) => {}
+        }
+    }
+}
+
+/// Samples queue depth every few seconds and dependency readiness every 15 s, so the gauges
+/// (and the alerts on them) stay current even when nobody calls `/readyz`.
+async fn sample_queue(app: Arc<App>, stop: CancellationToken) {
+    let mut last_readiness: Option<std::time::Instant> = None;
+    loop {
+        if last_readiness.is_none_or(|t| t.elapsed() >= Duration::from_secs(15)) {
+            crate::http::readiness(&app).await;
+            last_readiness = Some(std::time::Instant::now());
+        }
         match app.queue.stats().await {
             Ok(s) => {
                 let g = &app.metrics.queue_jobs;

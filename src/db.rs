@@ -16,6 +16,10 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use uuid::Uuid;
 
+mod webhooks;
+
+pub use webhooks::{DeliveryStatus, PendingDelivery};
+
 use crate::job::UploadJob;
 use crate::units::{format_ms, now_ms};
 
@@ -157,11 +161,18 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "uploads",
-    sql: include_str!("../migrations/0001_uploads.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "uploads",
+        sql: include_str!("../migrations/0001_uploads.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "webhooks",
+        sql: include_str!("../migrations/0002_webhooks.sql"),
+    },
+];
 
 impl Db {
     /// Connects (creating the SQLite file and its directory if needed). Does not migrate.

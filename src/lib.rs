@@ -15,7 +15,8 @@
 //! - [`media`] — header probing, decoding, resizing, encoding
 //! - [`pipeline`] — the stages and their failure classification
 //! - [`worker`], [`daemon`] — the runtime: fetch, run, settle, heartbeat, shutdown
-//! - [`app`] — wiring; [`metrics`], [`events`], [`telemetry`] — what operators and producers see
+//! - [`app`] — wiring; [`metrics`], [`http`], [`events`], [`webhook`], [`telemetry`] — what
+//!   operators and producers see
 //! - [`producer`], [`demo`] — enqueueing from Rust and the embedded quick start
 //! - [`workdir`], [`failpoint`] — per-job temp dirs and the CPU pool; fault injection for tests
 
@@ -26,6 +27,7 @@ pub mod db;
 pub mod demo;
 pub mod events;
 pub mod failpoint;
+pub mod http;
 pub mod job;
 pub mod media;
 pub mod metrics;
@@ -36,5 +38,6 @@ pub mod scan;
 pub mod storage;
 pub mod telemetry;
 pub mod units;
+pub mod webhook;
 pub mod workdir;
 pub mod worker;

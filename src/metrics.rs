@@ -208,6 +208,9 @@ impl Metrics {
                 m.stage_failures.with_label_values(&[stage.as_str(), kind]);
             }
         }
+        for result in ["delivered", "failed", "refused"] {
+            m.webhook_deliveries.with_label_values(&[result]);
+        }
         for sweep in ["multipart", "orphans", "temp"] {
             for result in ["examined", "removed", "kept", "error"] {
                 m.sweep_objects.with_label_values(&[sweep, result]);

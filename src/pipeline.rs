@@ -645,6 +645,10 @@ fn quarantine_key(app: &App, id: Uuid) -> String {
 async fn quarantine(app: &Arc<App>, job: &UploadJob, signature: &str) -> Result<Status, Failure> {
     let id = job.upload_id;
     app.metrics.infected.inc();
+    app.metrics
+        .stage_failures
+        .with_label_values(&[Stage::Scan.as_str(), "permanent"])
+        .inc();
     tracing::warn!(upload = %id, signature, "Infected file; quarantining.");
     let qkey = quarantine_key(app, id);
     app.storage

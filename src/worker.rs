@@ -75,8 +75,10 @@ pub async fn run(
     let mut tasks = JoinSet::new();
     let mut backoff = Duration::from_millis(100);
     let poll = app.cfg.queue.poll_interval.get();
+    app.health.worker_started();
 
     loop {
+        app.health.loop_alive();
         let first = tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
@@ -133,6 +135,7 @@ pub async fn run(
     }
 
     let grace = app.cfg.worker.shutdown_grace.get();
+    while tasks.try_join_next().is_some() {}
     let running = tasks.len();
     if running > 0 {
         tracing::info!(running, grace = ?grace, "Stopping: waiting for in-flight jobs.");
@@ -155,6 +158,7 @@ pub async fn run(
         tracing::debug!(error = %e, "Could not unregister the worker.");
     }
     heartbeat.abort();
+    app.health.worker_stopped();
     tracing::info!(worker = %name, "Worker stopped.");
     Ok(WorkerExit::Stopped)
 }

@@ -45,6 +45,10 @@ async fn clamd_down_means_wait_and_retry_never_skip_the_scan() {
                 .await
                 .is_empty()
         );
+        let (ready, checks) = uploadd::http::readiness(&app).await;
+        assert!(!ready, "not ready while clamd is down: {checks:?}");
+        assert_ne!(checks["clamd"], "ok");
+        assert_eq!(checks["database"], "ok");
         s.control("start", "clamd");
         let r = wait_terminal(&app, &clean, Duration::from_secs(60)).await;
         assert_eq!(r.status, Status::Ready, "{r:?}");

@@ -1,0 +1,222 @@
+//! The operations listener (default `127.0.0.1:9187`; nothing else is served on it):
+//! `/metrics` (Prometheus text format), `/healthz` (alive and not wedged) and `/readyz` (every
+//! dependency reachable), the latter two with a small JSON body naming each check.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::App;
+use crate::units::now_ms;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+/// Liveness facts the worker and the watchdog keep up to date.
+#[derive(Debug, Default)]
+pub struct Health {
+    worker_running: AtomicBool,
+    last_loop_ms: AtomicI64,
+    last_tick_ms: AtomicI64,
+}
+
+impl Health {
+    pub fn worker_started(&self) {
+        self.worker_running.store(true, Ordering::Relaxed);
+        self.loop_alive();
+    }
+    pub fn worker_stopped(&self) {
+        self.worker_running.store(false, Ordering::Relaxed);
+    }
+    /// The fetch loop came round (or is waiting for work).
+    pub fn loop_alive(&self) {
+        self.last_loop_ms.store(now_ms(), Ordering::Relaxed);
+    }
+    /// The runtime ran a timer task.
+    pub fn tick(&self) {
+        self.last_tick_ms.store(now_ms(), Ordering::Relaxed);
+    }
+
+    /// Why the process is not healthy, if it is not. The fetch loop is wedged if it has not come
+    /// round for `stall` while it had free slots; busy slots are bounded by `job_timeout`.
+    pub fn problem(&self, app: &App, stall: Duration) -> Option<String> {
+        if !self.worker_running.load(Ordering::Relaxed) {
+            return Some("the worker loop is not running".into());
+        }
+        let stall_ms = i64::try_from(stall.as_millis()).unwrap_or(i64::MAX);
+        let idle_for = now_ms() - self.last_loop_ms.load(Ordering::Relaxed);
+        let all_busy = app.metrics.in_flight.get()
+            >= i64::try_from(app.cfg.worker.concurrency).unwrap_or(i64::MAX);
+        if idle_for > stall_ms && !all_busy {
+            return Some(format!(
+                "the worker loop has not run for {}s with free slots",
+                idle_for / 1000
+            ));
+        }
+        let tick = self.last_tick_ms.load(Ordering::Relaxed);
+        if tick > 0 && now_ms() - tick > stall_ms {
+            return Some("the runtime's timer task has stalled".into());
+        }
+        None
+    }
+}
+
+/// Serves until `stop`. Binding errors are returned at once (a taken port is a config error).
+pub async fn serve(
+    app: Arc<App>,
+    addr: &str,
+    stop: CancellationToken,
+) -> Result<tokio::task::JoinHandle<()>, HttpError> {
+    let sock: SocketAddr = addr.parse().map_err(|_| HttpError::Bind {
+        addr: addr.to_owned(),
+        source: std::io::Error::other("not host:port"),
+    })?;
+    let listener = TcpListener::bind(sock)
+        .await
+        .map_err(|source| HttpError::Bind {
+            addr: addr.to_owned(),
+            source,
+        })?;
+    tracing::info!(addr = %sock, "Serving /metrics, /healthz and /readyz.");
+    Ok(tokio::spawn(async move {
+        loop {
+            let (stream, _) = tokio::select! {
+                _ = stop.cancelled() => return,
+                r = listener.accept() => match r {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "Accepting a metrics connection failed.");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+            };
+            let app = app.clone();
+            tokio::spawn(async move {
+                let svc = hyper::service::service_fn(move |req| {
+                    let app = app.clone();
+                    async move { Ok::<_, std::convert::Infallible>(route(&app, req).await) }
+                });
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(Duration::from_secs(10))
+                    .serve_connection(TokioIo::new(stream), svc);
+                let _ = tokio::time::timeout(Duration::from_secs(60), conn).await;
+            });
+        }
+    }))
+}
+
+fn response(status: StatusCode, content_type: &str, body: String) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    if let Ok(v) = content_type.parse() {
+        r.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
+    }
+    r
+}
+
+async fn route(app: &App, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "text/plain",
+            "method not allowed\n".into(),
+        );
+    }
+    match req.uri().path() {
+        "/metrics" => response(
+            StatusCode::OK,
+            "text/plain; version=0.0.4; charset=utf-8",
+            app.metrics.render(),
+        ),
+        "/healthz" => {
+            let stall = (app.cfg.queue.poll_interval.get() * 3).max(Duration::from_secs(30));
+            match app.health.problem(app, stall) {
+                None => response(
+                    StatusCode::OK,
+                    "application/json",
+                    json!({"status": "ok", "checks": {"worker": "ok"}}).to_string(),
+                ),
+                Some(p) => response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "application/json",
+                    json!({"status": "unhealthy", "checks": {"worker": p}}).to_string(),
+                ),
+            }
+        }
+        "/readyz" => {
+            let (ok, checks) = readiness(app).await;
+            let body = json!({"status": if ok { "ready" } else { "not ready" }, "checks": checks})
+                .to_string();
+            response(
+                if ok {
+                    StatusCode::OK
+                } else {
+                    StatusCode::SERVICE_UNAVAILABLE
+                },
+                "application/json",
+                body,
+            )
+        }
+        _ => response(StatusCode::NOT_FOUND, "text/plain", "not found\n".into()),
+    }
+}
+
+/// Checks every dependency (in parallel, 3 s each) and updates `uploadd_dependency_up`.
+pub async fn readiness(app: &App) -> (bool, serde_json::Map<String, serde_json::Value>) {
+    let t = Duration::from_secs(3);
+    let queue = check(t, app.queue.health_check());
+    let db = check(t, app.db.health_check());
+    let storage = check(t, app.storage.health_check());
+    let clamd = async {
+        match &app.scanner {
+            None => None,
+            Some(s) => Some(check(t, s.ping()).await),
+        }
+    };
+    let (q, d, s, c) = tokio::join!(queue, db, storage, clamd);
+    let mut checks = serde_json::Map::new();
+    let mut ok = true;
+    let mut record = |name: &str, r: Result<(), String>| {
+        app.metrics
+            .ready
+            .with_label_values(&[name])
+            .set(i64::from(r.is_ok()));
+        ok &= r.is_ok();
+        checks.insert(name.into(), json!(r.err().unwrap_or_else(|| "ok".into())));
+    };
+    record("queue", q);
+    record("database", d);
+    record("storage", s);
+    if let Some(c) = c {
+        record("clamd", c);
+    }
+    (ok, checks)
+}
+
+async fn check<E: std::fmt::Display>(
+    t: Duration,
+    f: impl Future<Output = Result<(), E>>,
+) -> Result<(), String> {
+    match tokio::time::timeout(t, f).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("no answer within {}s", t.as_secs())),
+    }
+}

@@ -1,0 +1,182 @@
+//! Producers in other languages, run for real: the Python and Node examples enqueue against
+//! the real Redis, a worker processes their jobs, and the job contract files stay valid.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use common::*;
+use uploadd::db::Status;
+use uploadd::media::samples;
+use uploadd::storage::PutOptions;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// Runs a producer example CLI (`python` or `node`) with `args`.
+fn producer(lang: &str, args: &[&str]) -> Output {
+    let s = services();
+    let (bin, script) = match lang {
+        "python" => (
+            s.get("UPLOADD_TEST_PYTHON"),
+            root().join("jobs/producers/python/uploadd_producer.py"),
+        ),
+        _ => (
+            s.get("UPLOADD_TEST_NODE"),
+            root().join("jobs/producers/node/uploadd-producer.js"),
+        ),
+    };
+    std::process::Command::new(bin)
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("run producer example")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_enqueued_from_python_and_node_end_ready() {
+    let env = TestEnv::new(Stack::Production).await;
+    let app = env.app().await;
+    let ns = app.cfg.queue.namespace.clone();
+    let redis = services().redis().to_owned();
+    let worker = RunningWorker::start(&app);
+    let mut ids = Vec::new();
+    for lang in ["python", "node"] {
+        // The producer's service uploads the file under incoming/ (here through uploadd's store)…
+        let id = uuid::Uuid::now_v7().to_string();
+        let key = format!("{}incoming/{id}", env.prefix);
+        let file = env.file(&format!("{lang}.jpg"), &samples::photo_jpeg(640, 480, 1));
+        let opts = PutOptions {
+            content_type: "image/jpeg",
+            cache_control: None,
+            sha256: None,
+        };
+        app.storage.put_file(&key, &file, opts).await.unwrap();
+        // …then enqueues with the example client.
+        let incoming = format!("{}incoming/", env.prefix);
+        let args = [
+            "enqueue",
+            "--redis",
+            &redis,
+            "--namespace",
+            &ns,
+            "--incoming-prefix",
+            &incoming,
+            "--source-key",
+            &key,
+            "--profile",
+            "default",
+            "--id",
+            &id,
+            "--declared-type",
+            "image/jpeg",
+        ];
+        let o = producer(lang, &args);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{lang} enqueue failed: {err}");
+        assert_eq!(
+            out.lines().last().map(str::trim),
+            Some(id.as_str()),
+            "{lang}: the upload id is the last line"
+        );
+        // A retried request with the same id is recognised and adds nothing.
+        let o = producer(lang, &args);
+        assert_eq!(
+            o.status.code(),
+            Some(3),
+            "{lang}: duplicate enqueue: {:?}",
+            text(&o)
+        );
+        ids.push((lang, id));
+    }
+    for (lang, id) in &ids {
+        let rec = wait_terminal(&app, id, Duration::from_secs(60)).await;
+        assert_eq!(rec.status, Status::Ready, "{lang}: {rec:?}");
+        assert_eq!(rec.outputs.len(), 3);
+        assert_eq!(rec.deliveries, 1, "{lang}: processed once");
+        // And the client reads the outcome back from the events stream.
+        let o = producer(
+            lang,
+            &[
+                "wait",
+                "--redis",
+                &redis,
+                "--namespace",
+                &ns,
+                "--id",
+                id,
+                "--timeout",
+                "30",
+            ],
+        );
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{lang} wait: {out} {err}");
+        assert!(out.contains("\"ready\""), "{lang} wait output: {out}");
+    }
+    worker.shutdown().await;
+}
+
+#[test]
+fn example_jobs_satisfy_the_schema_and_the_daemon() {
+    let s = services();
+    let schema = root().join("jobs/upload-job.schema.json");
+    let examples: Vec<_> = std::fs::read_dir(root().join("jobs/examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    assert!(examples.len() >= 3);
+    let o = std::process::Command::new(s.get("UPLOADD_TEST_CHECK_JSONSCHEMA"))
+        .arg("--schemafile")
+        .arg(&schema)
+        .args(&examples)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    for p in &examples {
+        let raw = std::fs::read_to_string(p).unwrap();
+        uploadd::job::UploadJob::parse("t", &raw, "incoming/")
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    }
+    // What the Rust producer writes is valid against the schema too.
+    let job = uploadd::job::UploadJob::parse(
+        "t",
+        r#"{"upload_id":"0196f0c4-2f7c-7bd3-a1d1-000000000001","source_key":"incoming/x","profile":"default","metadata":{"a":"b"}}"#,
+        "incoming/",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let written = dir.path().join("rust.json");
+    std::fs::write(&written, serde_json::to_string(&job.to_payload()).unwrap()).unwrap();
+    let o = std::process::Command::new(s.get("UPLOADD_TEST_CHECK_JSONSCHEMA"))
+        .arg("--schemafile")
+        .arg(&schema)
+        .arg(&written)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    // And the schema refuses what the daemon refuses.
+    let hostile = dir.path().join("hostile.json");
+    std::fs::write(
+        &hostile,
+        r#"{"source_key":"../etc/passwd","profile":"default","bucket":"other"}"#,
+    )
+    .unwrap();
+    let o = std::process::Command::new(s.get("UPLOADD_TEST_CHECK_JSONSCHEMA"))
+        .arg("--schemafile")
+        .arg(&schema)
+        .arg(&hostile)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+}
