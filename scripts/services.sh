@@ -220,7 +220,7 @@ scrape_configs:
 CONF
   if ! alive "$d/prometheus.pid"; then
     nohup prometheus --config.file="$d/prometheus.yml" --storage.tsdb.path="$d/data" \
-      --web.listen-address="127.0.0.1:$p" --storage.tsdb.retention.time=1h >>"$d/prometheus.log" 2>&1 &
+      --web.listen-address="127.0.0.1:$p" --web.enable-lifecycle --storage.tsdb.retention.time=1h >>"$d/prometheus.log" 2>&1 &
     echo $! >"$d/prometheus.pid"
   fi
   wait_for "prometheus" 30 curl -sf "http://127.0.0.1:$p/-/ready"

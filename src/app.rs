@@ -25,10 +25,7 @@ pub enum AppError {
     #[error("{0}")]
     Workdir(#[from] WorkdirError),
     #[error("cannot create data directory {path}: {source}")]
-    DataDir {
-        path: String,
-        source: std::io::Error,
-    },
+    DataDir { path: String, source: std::io::Error },
 }
 
 /// Everything a job or a command needs, opened once.
@@ -53,18 +50,11 @@ impl std::fmt::Debug for App {
 impl App {
     /// Connects to the database (and migrates it), the store and the queue.
     pub async fn open(cfg: Config) -> Result<Arc<App>, AppError> {
-        std::fs::create_dir_all(&cfg.data_dir).map_err(|source| AppError::DataDir {
-            path: cfg.data_dir.display().to_string(),
-            source,
-        })?;
+        std::fs::create_dir_all(&cfg.data_dir)
+            .map_err(|source| AppError::DataDir { path: cfg.data_dir.display().to_string(), source })?;
         let db_url = cfg.database_url();
         tracing::debug!(database = %redact_url(&db_url), "Connecting to the database.");
-        let db = Db::connect(
-            &db_url,
-            cfg.database.max_connections,
-            cfg.database.connect_timeout.get(),
-        )
-        .await?;
+        let db = Db::connect(&db_url, cfg.database.max_connections, cfg.database.connect_timeout.get()).await?;
         let applied = db.migrate().await?;
         if !applied.is_empty() {
             tracing::info!(versions = ?applied, "Applied database migrations.");
@@ -90,11 +80,14 @@ impl App {
         }))
     }
 
-    /// Announces a terminal state: one entry on the `{namespace}:events` stream, read back
-    /// from the database so the event says exactly what `uploadd status` says. Best effort:
-    /// a failure is logged, the upload's state is already committed.
+    /// Announces a terminal state, at least once and normally exactly once: one entry on the
+    /// `{namespace}:events` stream and the job's webhook, read back from the database so they
+    /// say exactly what `uploadd status` says, then remembered in `announced_status`. A crash
+    /// before that mark means the re-delivered job announces it (see `pipeline`). Best effort:
+    /// failures are logged; the upload's state is already committed.
     pub async fn notify_terminal(&self, id: Uuid) {
-        let rec = match self.db.get(&id.to_string()).await {
+        let id = id.to_string();
+        let rec = match self.db.get(&id).await {
             Ok(Some(r)) if r.status.is_terminal() => r,
             Ok(_) => return,
             Err(e) => {
@@ -102,11 +95,18 @@ impl App {
                 return;
             }
         };
+        if matches!(self.db.announced_status(&id).await, Ok(Some(s)) if s == rec.status.as_str()) {
+            return;
+        }
         crate::webhook::schedule(self, &rec).await;
         let fields = crate::events::stream_fields(&rec);
         let refs: Vec<(&str, String)> = fields.iter().map(|(k, v)| (*k, v.clone())).collect();
         if let Err(e) = self.queue.publish_event(&refs).await {
-            tracing::warn!(upload = %id, error = %e, "Could not publish the completion event.");
+            tracing::warn!(upload = %id, error = %e, "Could not publish the completion event; it will be published if the job is re-delivered.");
+            return;
+        }
+        if let Err(e) = self.db.mark_announced(&id, rec.status).await {
+            tracing::warn!(upload = %id, error = %e, "Could not record the announcement.");
         }
     }
 }

@@ -15,13 +15,10 @@ use uploadd::config::Config;
 use uploadd::db::UploadRecord;
 use uploadd::demo::{self, DemoRow};
 use uploadd::producer::{self, EnqueueOptions};
+use uploadd::sweep::{SweepKind, SweepReport};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "uploadd",
-    version,
-    about = "Turns raw uploads into safe, ready-to-serve media."
-)]
+#[command(name = "uploadd", version, about = "Turns raw uploads into safe, ready-to-serve media.")]
 pub struct Cli {
     /// Config file (TOML). Without one, the embedded default is used.
     #[arg(long, global = true, env = "UPLOADD_CONFIG", value_name = "FILE")]
@@ -72,10 +69,28 @@ enum Command {
         #[arg(long, default_value_t = 600)]
         timeout: u64,
     },
+    /// Run a clean-up sweep now: abort stale multipart uploads, remove orphaned objects, or
+    /// remove abandoned temp files.
+    Sweep {
+        #[arg(value_enum)]
+        kind: SweepArg,
+        /// Change nothing; print exactly what a real run would do.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Validate the configuration and print it with secrets redacted.
     CheckConfig,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SweepArg {
+    Multipart,
+    Orphans,
+    Temp,
 }
 
 fn load_config(cli: &Cli) -> Result<Config> {
@@ -84,45 +99,40 @@ fn load_config(cli: &Cli) -> Result<Config> {
 
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let cfg = load_config(&cli)?;
-    let Cli {
-        config,
-        data_dir,
-        command,
-    } = cli;
+    let Cli { config, data_dir, command } = cli;
     match command {
         Command::CheckConfig => check_config(cfg),
         Command::Run => {
             let handle = uploadd::telemetry::init(&cfg.log, None);
             let app = App::open(cfg).await.context("cannot start")?;
-            let reload = uploadd::daemon::Reload {
-                handle,
-                config_path: config,
-                data_dir,
-            };
+            let reload = uploadd::daemon::Reload { handle, config_path: config, data_dir };
             uploadd::daemon::run(app, reload).await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Sweep { kind, dry_run, json } => {
+            uploadd::telemetry::init(&cfg.log, Some("warn"));
+            let app = App::open(cfg).await.context("cannot start")?;
+            let kind = match kind {
+                SweepArg::Multipart => SweepKind::Multipart,
+                SweepArg::Orphans => SweepKind::Orphans,
+                SweepArg::Temp => SweepKind::Temp,
+            };
+            let holder = format!("cli-{}", uploadd::worker::worker_name());
+            let report = uploadd::sweep::run(&app, kind, dry_run, &holder).await?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print_sweep(&report);
+            }
+            Ok(if report.outcome == "failed" { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Migrate => {
             uploadd::telemetry::init(&cfg.log, None);
             let app = App::open(cfg).await.context("migration failed")?;
-            println!(
-                "database is up to date ({})",
-                if app.db.is_sqlite() {
-                    "sqlite"
-                } else {
-                    "postgres"
-                }
-            );
+            println!("database is up to date ({})", if app.db.is_sqlite() { "sqlite" } else { "postgres" });
             Ok(ExitCode::SUCCESS)
         }
-        Command::Enqueue {
-            path,
-            profile,
-            id,
-            declared_type,
-            metadata,
-            callback_url,
-        } => {
+        Command::Enqueue { path, profile, id, declared_type, metadata, callback_url } => {
             uploadd::telemetry::init(&cfg.log, Some("warn"));
             let mut meta = std::collections::BTreeMap::new();
             for kv in metadata {
@@ -136,12 +146,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 &app,
                 &path,
                 &profile,
-                EnqueueOptions {
-                    upload_id: id,
-                    declared_type,
-                    metadata: meta,
-                    callback_url,
-                },
+                EnqueueOptions { upload_id: id, declared_type, metadata: meta, callback_url },
             )
             .await?;
             println!("{id}");
@@ -152,12 +157,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let app = App::open(cfg).await.context("cannot start")?;
             status(&app, &id, json).await
         }
-        Command::Demo {
-            files,
-            json,
-            profile,
-            timeout,
-        } => {
+        Command::Demo { files, json, profile, timeout } => {
             uploadd::telemetry::init(&cfg.log, Some("warn"));
             run_demo(cfg, files, json, &profile, Duration::from_secs(timeout)).await
         }
@@ -190,9 +190,7 @@ async fn status(app: &Arc<App>, id: &str, json: bool) -> Result<ExitCode> {
                     "webhook:   {} after {} attempt(s){}",
                     w.status,
                     w.attempts,
-                    w.last_error
-                        .map(|e| format!(" (last error: {e})"))
-                        .unwrap_or_default()
+                    w.last_error.map(|e| format!(" (last error: {e})")).unwrap_or_default()
                 );
             }
         }
@@ -201,28 +199,52 @@ async fn status(app: &Arc<App>, id: &str, json: bool) -> Result<ExitCode> {
     // Enqueued by another producer and not yet picked up: the queue knows it.
     if let Some(task) = app.queue.find(&id).await? {
         if json {
-            println!(
-                "{}",
-                serde_json::json!({"id": id, "status": "queued", "queue_state": task.state})
-            );
+            println!("{}", serde_json::json!({"id": id, "status": "queued", "queue_state": task.state}));
         } else {
-            println!(
-                "id:      {id}\nstatus:  queued (waiting in the queue; no worker has taken it yet)"
-            );
+            println!("id:      {id}\nstatus:  queued (waiting in the queue; no worker has taken it yet)");
         }
         return Ok(ExitCode::SUCCESS);
     }
     bail!("no upload with id {id}")
 }
 
+fn print_sweep(r: &SweepReport) {
+    let verb = if r.dry_run { "would remove" } else { "removed" };
+    println!(
+        "sweep {}{}: {} — examined {}, {verb} {}, kept {}, errors {}",
+        r.sweep.as_str(),
+        if r.dry_run { " (dry run)" } else { "" },
+        r.outcome,
+        r.examined,
+        r.removed,
+        r.kept,
+        r.errors
+    );
+    for x in &r.removals {
+        println!("  {verb}: {}  ({})", x.key, x.reason);
+    }
+    for (reason, n) in &r.kept_by_reason {
+        println!("  kept {n}: {reason}");
+    }
+    if r.dangling_count > 0 {
+        println!("  dangling (rows whose objects are missing; not touched): {}", r.dangling_count);
+        for k in &r.dangling {
+            println!("    {k}");
+        }
+    }
+    for n in &r.notes {
+        println!("  note: {n}");
+    }
+    for e in &r.error_messages {
+        println!("  error: {e}");
+    }
+}
+
 fn print_record(r: &UploadRecord) {
     println!("id:        {}", r.id);
     println!("status:    {}", r.status);
     if let Some(reason) = &r.reason {
-        println!(
-            "reason:    {reason} ({})",
-            r.reason_code.as_deref().unwrap_or("-")
-        );
+        println!("reason:    {reason} ({})", r.reason_code.as_deref().unwrap_or("-"));
     }
     println!("profile:   {}", r.profile);
     println!("source:    {}", r.source_key);
@@ -253,45 +275,26 @@ fn print_record(r: &UploadRecord) {
     }
 }
 
-async fn run_demo(
-    cfg: Config,
-    files: Vec<PathBuf>,
-    json: bool,
-    profile: &str,
-    timeout: Duration,
-) -> Result<ExitCode> {
+async fn run_demo(cfg: Config, files: Vec<PathBuf>, json: bool, profile: &str, timeout: Duration) -> Result<ExitCode> {
     if !cfg.profiles.contains_key(profile) {
         let known: Vec<&str> = cfg.profiles.keys().map(String::as_str).collect();
-        bail!(
-            "unknown profile {profile:?} (configured: {})",
-            known.join(", ")
-        );
+        bail!("unknown profile {profile:?} (configured: {})", known.join(", "));
     }
     let files = if files.is_empty() {
         let dir = cfg.data_dir.join("samples");
         let clip = uploadd::pipeline::video::sample_clip(&cfg.video).await;
         if clip.is_none() {
-            eprintln!(
-                "note: ffmpeg not found at {}; the samples include no video clip",
-                cfg.video.ffmpeg
-            );
+            eprintln!("note: ffmpeg not found at {}; the samples include no video clip", cfg.video.ffmpeg);
         }
         let paths = demo::write_samples(&dir, clip)?;
-        eprintln!(
-            "no files given: generated {} samples in {}",
-            paths.len(),
-            dir.display()
-        );
+        eprintln!("no files given: generated {} samples in {}", paths.len(), dir.display());
         paths
     } else {
         files
     };
     let app = App::open(cfg).await.context("cannot start")?;
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let rows = demo::run(app, &files, profile, timeout, |done, total| {
-        draw_progress(done, total, tty)
-    })
-    .await?;
+    let rows = demo::run(app, &files, profile, timeout, |done, total| draw_progress(done, total, tty)).await?;
     eprintln!();
     if json {
         for r in &rows {
@@ -314,10 +317,7 @@ fn draw_progress(done: usize, total: usize, tty: bool) {
         return;
     }
     let width = 30;
-    let filled = (done * width)
-        .checked_div(total)
-        .unwrap_or(width)
-        .min(width);
+    let filled = (done * width).checked_div(total).unwrap_or(width).min(width);
     let bar: String = "=".repeat(filled) + &" ".repeat(width - filled);
     let mut err = std::io::stderr().lock();
     if tty {
@@ -329,20 +329,8 @@ fn draw_progress(done: usize, total: usize, tty: bool) {
 }
 
 fn print_table(rows: &[DemoRow]) {
-    let source_w = rows
-        .iter()
-        .map(|r| short_source(&r.source).chars().count())
-        .max()
-        .unwrap_or(6)
-        .clamp(6, 40);
-    println!(
-        "{:<36}  {:<w$}  {:<9}  {:<11}  OUTPUTS / REASON",
-        "UPLOAD ID",
-        "SOURCE",
-        "STATUS",
-        "TYPE",
-        w = source_w
-    );
+    let source_w = rows.iter().map(|r| short_source(&r.source).chars().count()).max().unwrap_or(6).clamp(6, 40);
+    println!("{:<36}  {:<w$}  {:<9}  {:<11}  OUTPUTS / REASON", "UPLOAD ID", "SOURCE", "STATUS", "TYPE", w = source_w);
     for r in rows {
         let detail = match &r.reason {
             Some(reason) => reason.clone(),
@@ -373,9 +361,6 @@ fn print_table(rows: &[DemoRow]) {
 }
 
 fn short_source(s: &str) -> String {
-    let name = std::path::Path::new(s)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or(s);
+    let name = std::path::Path::new(s).file_name().and_then(|n| n.to_str()).unwrap_or(s);
     name.chars().take(40).collect()
 }

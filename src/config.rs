@@ -16,10 +16,7 @@ use crate::units::{ByteSize, HumanDuration};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("config file {path} is not valid TOML: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("config key `{key}`: {message}")]
@@ -29,10 +26,7 @@ pub enum ConfigError {
 }
 
 fn key_err(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
-    ConfigError::Key {
-        key: key.into(),
-        message: message.into(),
-    }
+    ConfigError::Key { key: key.into(), message: message.into() }
 }
 
 /// The whole effective configuration.
@@ -52,6 +46,7 @@ pub struct Config {
     pub log: LogConfig,
     pub video: VideoConfig,
     pub webhooks: WebhookConfig,
+    pub sweep: SweepConfig,
     pub profiles: BTreeMap<String, Profile>,
 }
 
@@ -69,6 +64,7 @@ impl Default for Config {
             log: LogConfig::default(),
             video: VideoConfig::default(),
             webhooks: WebhookConfig::default(),
+            sweep: SweepConfig::default(),
             profiles: BTreeMap::new(),
         }
     }
@@ -125,11 +121,7 @@ pub struct DatabaseConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        DatabaseConfig {
-            url: String::new(),
-            max_connections: 8,
-            connect_timeout: HumanDuration::secs(10),
-        }
+        DatabaseConfig { url: String::new(), max_connections: 8, connect_timeout: HumanDuration::secs(10) }
     }
 }
 
@@ -261,12 +253,58 @@ pub struct RetryConfig {
 
 impl Default for RetryConfig {
     fn default() -> Self {
-        RetryConfig {
-            max_attempts: 8,
-            base_delay: HumanDuration::secs(1),
-            max_delay: HumanDuration::secs(300),
+        RetryConfig { max_attempts: 8, base_delay: HumanDuration::secs(1), max_delay: HumanDuration::secs(300) }
+    }
+}
+
+/// Scheduled clean-up (see `uploadd sweep`). Schedules are cron expressions with seconds
+/// (`sec min hour day month weekday`; a 5-field expression gets `0` seconds); empty disables
+/// the scheduled run (the command still works).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SweepConfig {
+    /// Most deletions (or aborts) in one run; past it the run stops and says so.
+    pub max_deletions: u64,
+    /// A sweep's lease; a crashed holder blocks others at most this long.
+    pub lease: HumanDuration,
+    pub multipart_schedule: String,
+    /// Abort multipart uploads initiated longer ago than this.
+    pub multipart_max_age: HumanDuration,
+    pub orphans_schedule: String,
+    /// Objects younger than this are never deleted.
+    pub orphans_grace: HumanDuration,
+    /// Originals under the incoming prefix with no live upload (never enqueued, rejected,
+    /// failed) are deleted after this long.
+    pub incoming_max_age: HumanDuration,
+    /// Quarantined files are deleted after this long.
+    pub quarantine_retention: HumanDuration,
+    pub temp_schedule: String,
+    /// Temp directories no running job holds are removed once older than this.
+    pub temp_min_age: HumanDuration,
+}
+
+impl Default for SweepConfig {
+    fn default() -> Self {
+        SweepConfig {
+            max_deletions: 1000,
+            lease: HumanDuration::secs(600),
+            multipart_schedule: "0 17 * * * *".into(),
+            multipart_max_age: HumanDuration::secs(86_400),
+            orphans_schedule: "0 37 */6 * * *".into(),
+            orphans_grace: HumanDuration::secs(86_400),
+            incoming_max_age: HumanDuration::secs(7 * 86_400),
+            quarantine_retention: HumanDuration::secs(30 * 86_400),
+            temp_schedule: "0 */10 * * * *".into(),
+            temp_min_age: HumanDuration::secs(3600),
         }
     }
+}
+
+/// Parses a cron expression (6 or 7 fields; 5 fields get a leading `0` for seconds).
+pub fn parse_schedule(expr: &str) -> Result<cron::Schedule, String> {
+    let fields = expr.split_whitespace().count();
+    let full = if fields == 5 { format!("0 {expr}") } else { expr.to_owned() };
+    full.parse::<cron::Schedule>().map_err(|e| format!("invalid cron expression {expr:?}: {e}"))
 }
 
 /// Per-job completion webhooks (`callback_url` in the job).
@@ -306,9 +344,7 @@ pub struct HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig {
-            listen: "127.0.0.1:9187".into(),
-        }
+        HttpConfig { listen: "127.0.0.1:9187".into() }
     }
 }
 
@@ -329,10 +365,7 @@ pub struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        LogConfig {
-            level: "info".into(),
-            format: LogFormat::Text,
-        }
+        LogConfig { level: "info".into(), format: LogFormat::Text }
     }
 }
 
@@ -499,13 +532,7 @@ pub struct Profile {
 /// Image types uploadd can turn into variants.
 pub const IMAGE_TYPES: &[&str] = &["image/jpeg", "image/png", "image/webp", "image/gif"];
 /// Video containers uploadd can transcode (as detected from magic bytes).
-pub const VIDEO_TYPES: &[&str] = &[
-    "video/mp4",
-    "video/quicktime",
-    "video/webm",
-    "video/x-matroska",
-    "video/x-msvideo",
-];
+pub const VIDEO_TYPES: &[&str] = &["video/mp4", "video/quicktime", "video/webm", "video/x-matroska", "video/x-msvideo"];
 
 impl Default for Profile {
     fn default() -> Self {
@@ -519,11 +546,7 @@ impl Default for Profile {
             webp_method: 4,
         };
         Profile {
-            allowed_types: IMAGE_TYPES
-                .iter()
-                .chain(VIDEO_TYPES.iter())
-                .map(|s| s.to_string())
-                .collect(),
+            allowed_types: IMAGE_TYPES.iter().chain(VIDEO_TYPES.iter()).map(|s| s.to_string()).collect(),
             max_bytes: ByteSize::mib(100),
             max_bytes_by_type: BTreeMap::from([
                 ("image/gif".into(), ByteSize::mib(20)),
@@ -549,9 +572,7 @@ impl Profile {
     /// The byte cap for a detected type (the tighter of the per-type and overall caps).
     pub fn max_bytes_for(&self, mime: &str) -> u64 {
         let overall = self.max_bytes.bytes();
-        self.max_bytes_by_type
-            .get(mime)
-            .map_or(overall, |b| b.bytes().min(overall))
+        self.max_bytes_by_type.get(mime).map_or(overall, |b| b.bytes().min(overall))
     }
 
     /// Parsed `background` colour.
@@ -584,31 +605,20 @@ impl Config {
     ) -> Result<Config, ConfigError> {
         let mut table = match path {
             Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                let text =
+                    std::fs::read_to_string(p).map_err(|source| ConfigError::Read { path: p.to_owned(), source })?;
+                text.parse::<toml::Table>().map_err(|e| ConfigError::Parse {
                     path: p.to_owned(),
-                    source,
-                })?;
-                text.parse::<toml::Table>()
-                    .map_err(|e| ConfigError::Parse {
-                        path: p.to_owned(),
-                        message: e.to_string().trim().replace('\n', " "),
-                    })?
+                    message: e.to_string().trim().replace('\n', " "),
+                })?
             }
             None => toml::Table::new(),
         };
         apply_env_overrides(&mut table, env)?;
-        let mut cfg: Config =
-            serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-                let key = e.path().to_string();
-                key_err(
-                    if key == "." {
-                        "(top level)".into()
-                    } else {
-                        key
-                    },
-                    e.into_inner().to_string(),
-                )
-            })?;
+        let mut cfg: Config = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+            let key = e.path().to_string();
+            key_err(if key == "." { "(top level)".into() } else { key }, e.into_inner().to_string())
+        })?;
         if let Some(dir) = data_dir {
             cfg.data_dir = dir.to_owned();
         }
@@ -626,41 +636,25 @@ impl Config {
             && !self.queue.url.starts_with("rediss://")
             && !self.queue.url.starts_with("sqlite://")
         {
-            return Err(key_err(
-                "queue.url",
-                "must be empty (embedded), redis://…, rediss://… or sqlite://…",
-            ));
+            return Err(key_err("queue.url", "must be empty (embedded), redis://…, rediss://… or sqlite://…"));
         }
         if self.queue.namespace.is_empty()
-            || !self
-                .queue
-                .namespace
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.:{}".contains(c))
+            || !self.queue.namespace.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:{}".contains(c))
         {
-            return Err(key_err(
-                "queue.namespace",
-                "use letters, digits and - _ . : { }",
-            ));
+            return Err(key_err("queue.namespace", "use letters, digits and - _ . : { }"));
         }
         if self.queue.missed_heartbeats < 2 {
             return Err(key_err("queue.missed_heartbeats", "must be at least 2"));
         }
         if self.queue.heartbeat_interval.get().as_millis() < 100 {
-            return Err(key_err(
-                "queue.heartbeat_interval",
-                "must be at least 100ms",
-            ));
+            return Err(key_err("queue.heartbeat_interval", "must be at least 100ms"));
         }
         if !self.database.url.is_empty()
             && !self.database.url.starts_with("postgres://")
             && !self.database.url.starts_with("postgresql://")
             && !self.database.url.starts_with("sqlite:")
         {
-            return Err(key_err(
-                "database.url",
-                "must be empty (embedded), postgres://… or sqlite:…",
-            ));
+            return Err(key_err("database.url", "must be empty (embedded), postgres://… or sqlite:…"));
         }
         if self.database.max_connections == 0 {
             return Err(key_err("database.max_connections", "must be at least 1"));
@@ -679,22 +673,13 @@ impl Config {
             return Err(key_err("retry.max_attempts", "must be at least 1"));
         }
         if self.retry.base_delay > self.retry.max_delay {
-            return Err(key_err(
-                "retry.base_delay",
-                "must not exceed retry.max_delay",
-            ));
+            return Err(key_err("retry.base_delay", "must not exceed retry.max_delay"));
         }
         if !self.http.listen.is_empty() && self.http.listen.parse::<SocketAddr>().is_err() {
-            return Err(key_err(
-                "http.listen",
-                "must be host:port, e.g. 127.0.0.1:9187 (or empty to disable)",
-            ));
+            return Err(key_err("http.listen", "must be host:port, e.g. 127.0.0.1:9187 (or empty to disable)"));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
-            return Err(key_err(
-                "log.level",
-                "not a valid filter (try info, debug or uploadd=debug,sqlx=warn)",
-            ));
+            return Err(key_err("log.level", "not a valid filter (try info, debug or uploadd=debug,sqlx=warn)"));
         }
         if self.video.concurrency == 0 {
             return Err(key_err("video.concurrency", "must be at least 1"));
@@ -706,24 +691,29 @@ impl Config {
             return Err(key_err("video.timeout_factor", "must be positive"));
         }
         if self.video.timeout_floor > self.video.timeout_ceiling {
-            return Err(key_err(
-                "video.timeout_floor",
-                "must not exceed video.timeout_ceiling",
-            ));
+            return Err(key_err("video.timeout_floor", "must not exceed video.timeout_ceiling"));
+        }
+        for (key, expr) in [
+            ("sweep.multipart_schedule", &self.sweep.multipart_schedule),
+            ("sweep.orphans_schedule", &self.sweep.orphans_schedule),
+            ("sweep.temp_schedule", &self.sweep.temp_schedule),
+        ] {
+            if !expr.is_empty() {
+                parse_schedule(expr).map_err(|m| key_err(key, m))?;
+            }
+        }
+        if self.sweep.max_deletions == 0 {
+            return Err(key_err("sweep.max_deletions", "must be at least 1"));
+        }
+        if self.sweep.lease.get() < std::time::Duration::from_secs(1) {
+            return Err(key_err("sweep.lease", "must be at least 1s"));
         }
         if self.webhooks.max_attempts == 0 {
             return Err(key_err("webhooks.max_attempts", "must be at least 1"));
         }
         for h in &self.webhooks.allowed_hosts {
-            if h.is_empty()
-                || h.contains('/')
-                || h.contains('@')
-                || h.chars().any(char::is_whitespace)
-            {
-                return Err(key_err(
-                    "webhooks.allowed_hosts",
-                    format!("{h:?} is not a host or host:port"),
-                ));
+            if h.is_empty() || h.contains('/') || h.contains('@') || h.chars().any(char::is_whitespace) {
+                return Err(key_err("webhooks.allowed_hosts", format!("{h:?} is not a host or host:port")));
             }
         }
         for (name, p) in &self.profiles {
@@ -744,8 +734,7 @@ impl Config {
                 && p.len() > 1
                 && !p.starts_with('/')
                 && p.split('/').all(|seg| seg != ".." && seg != ".")
-                && p.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
+                && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
             if !ok {
                 return Err(key_err(
                     key,
@@ -762,10 +751,7 @@ impl Config {
         }
         if s.backend == StorageBackend::S3 {
             if s.bucket.is_empty() {
-                return Err(key_err(
-                    "storage.bucket",
-                    "required when storage.backend = \"s3\"",
-                ));
+                return Err(key_err("storage.bucket", "required when storage.backend = \"s3\""));
             }
             if s.access_key_id.is_empty() != s.secret_access_key.is_empty() {
                 return Err(key_err(
@@ -775,26 +761,17 @@ impl Config {
             }
         }
         if s.multipart_part_size.bytes() < 5 << 20 {
-            return Err(key_err(
-                "storage.multipart_part_size",
-                "S3 requires at least 5MiB",
-            ));
+            return Err(key_err("storage.multipart_part_size", "S3 requires at least 5MiB"));
         }
         if s.multipart_threshold < s.multipart_part_size {
-            return Err(key_err(
-                "storage.multipart_threshold",
-                "must be at least storage.multipart_part_size",
-            ));
+            return Err(key_err("storage.multipart_threshold", "must be at least storage.multipart_part_size"));
         }
         Ok(())
     }
 
     pub fn database_url(&self) -> String {
         if self.database.url.is_empty() {
-            format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir.join("uploadd.db").display()
-            )
+            format!("sqlite://{}?mode=rwc", self.data_dir.join("uploadd.db").display())
         } else {
             self.database.url.clone()
         }
@@ -813,19 +790,11 @@ impl Config {
     }
 
     pub fn store_root(&self) -> PathBuf {
-        if self.storage.root.is_empty() {
-            self.data_dir.join("store")
-        } else {
-            PathBuf::from(&self.storage.root)
-        }
+        if self.storage.root.is_empty() { self.data_dir.join("store") } else { PathBuf::from(&self.storage.root) }
     }
 
     pub fn temp_dir(&self) -> PathBuf {
-        if self.worker.temp_dir.is_empty() {
-            self.data_dir.join("tmp")
-        } else {
-            PathBuf::from(&self.worker.temp_dir)
-        }
+        if self.worker.temp_dir.is_empty() { self.data_dir.join("tmp") } else { PathBuf::from(&self.worker.temp_dir) }
     }
 
     pub fn cpu_threads(&self) -> usize {
@@ -869,9 +838,7 @@ pub fn redact_url(url: &str) -> String {
     let mut out = url.to_owned();
     if let Some(scheme_end) = out.find("://") {
         let rest_start = scheme_end + 3;
-        let authority_end = out[rest_start..]
-            .find('/')
-            .map_or(out.len(), |i| rest_start + i);
+        let authority_end = out[rest_start..].find('/').map_or(out.len(), |i| rest_start + i);
         if let Some(at) = out[rest_start..authority_end].rfind('@') {
             let userinfo = &out[rest_start..rest_start + at];
             if let Some(colon) = userinfo.find(':') {
@@ -885,10 +852,7 @@ pub fn redact_url(url: &str) -> String {
         let query: Vec<String> = query
             .split('&')
             .map(|kv| match kv.split_once('=') {
-                Some((k, _))
-                    if k.eq_ignore_ascii_case("password")
-                        || k.eq_ignore_ascii_case("sslpassword") =>
-                {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("sslpassword") => {
                     format!("{k}={REDACTED}")
                 }
                 _ => kv.to_owned(),
@@ -909,10 +873,7 @@ pub enum ClamdAddress {
 impl ClamdAddress {
     pub fn parse(s: &str) -> Result<ClamdAddress, String> {
         if let Some(addr) = s.strip_prefix("tcp://") {
-            if addr
-                .rsplit_once(':')
-                .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
-            {
+            if addr.rsplit_once(':').is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok()) {
                 return Ok(ClamdAddress::Tcp(addr.to_owned()));
             }
             return Err("expected tcp://host:port".into());
@@ -929,16 +890,8 @@ impl ClamdAddress {
 
 fn validate_profile(name: &str, p: &Profile) -> Result<(), ConfigError> {
     let k = |field: &str| format!("profiles.{name}.{field}");
-    if name.is_empty()
-        || name.len() > 64
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err(key_err(
-            format!("profiles.{name}"),
-            "profile names use letters, digits, - and _ (max 64)",
-        ));
+    if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(key_err(format!("profiles.{name}"), "profile names use letters, digits, - and _ (max 64)"));
     }
     if p.allowed_types.is_empty() {
         return Err(key_err(k("allowed_types"), "must list at least one type"));
@@ -947,19 +900,13 @@ fn validate_profile(name: &str, p: &Profile) -> Result<(), ConfigError> {
         if !IMAGE_TYPES.contains(&t.as_str()) && !VIDEO_TYPES.contains(&t.as_str()) {
             return Err(key_err(
                 k("allowed_types"),
-                format!(
-                    "unsupported type {t:?} (supported: {})",
-                    [IMAGE_TYPES, VIDEO_TYPES].concat().join(", ")
-                ),
+                format!("unsupported type {t:?} (supported: {})", [IMAGE_TYPES, VIDEO_TYPES].concat().join(", ")),
             ));
         }
     }
     for t in p.max_bytes_by_type.keys() {
         if !IMAGE_TYPES.contains(&t.as_str()) && !VIDEO_TYPES.contains(&t.as_str()) {
-            return Err(key_err(
-                k("max_bytes_by_type"),
-                format!("unsupported type {t:?}"),
-            ));
+            return Err(key_err(k("max_bytes_by_type"), format!("unsupported type {t:?}")));
         }
     }
     if p.max_bytes.bytes() == 0 {
@@ -971,79 +918,40 @@ fn validate_profile(name: &str, p: &Profile) -> Result<(), ConfigError> {
     if parse_hex_rgb(&p.background).is_none() {
         return Err(key_err(k("background"), "must be #rrggbb"));
     }
-    let wants_images = p
-        .allowed_types
-        .iter()
-        .any(|t| IMAGE_TYPES.contains(&t.as_str()));
+    let wants_images = p.allowed_types.iter().any(|t| IMAGE_TYPES.contains(&t.as_str()));
     if wants_images && p.variants.is_empty() {
-        return Err(key_err(
-            k("variants"),
-            "a profile that accepts images needs at least one variant",
-        ));
+        return Err(key_err(k("variants"), "a profile that accepts images needs at least one variant"));
     }
     let mut names = std::collections::BTreeSet::new();
-    let all = p
-        .variants
-        .iter()
-        .map(|v| ("variants", v))
-        .chain(p.video.posters.iter().map(|v| ("video.posters", v)));
+    let all = p.variants.iter().map(|v| ("variants", v)).chain(p.video.posters.iter().map(|v| ("video.posters", v)));
     for (field, v) in all {
         validate_variant(&k(field), v)?;
         if v.name == "original" || v.name == "video" {
-            return Err(key_err(
-                k(field),
-                format!("variant name {:?} is reserved", v.name),
-            ));
+            return Err(key_err(k(field), format!("variant name {:?} is reserved", v.name)));
         }
         if field == "variants" && !names.insert(v.name.clone()) {
-            return Err(key_err(
-                k(field),
-                format!("variant {:?} appears twice", v.name),
-            ));
+            return Err(key_err(k(field), format!("variant {:?} appears twice", v.name)));
         }
     }
     let mut poster_names = std::collections::BTreeSet::new();
     for v in &p.video.posters {
         if !poster_names.insert(v.name.clone()) {
-            return Err(key_err(
-                k("video.posters"),
-                format!("poster {:?} appears twice", v.name),
-            ));
+            return Err(key_err(k("video.posters"), format!("poster {:?} appears twice", v.name)));
         }
     }
     let pv = &p.video;
     if pv.max_width < 16 || pv.max_height < 16 || pv.max_width > 8192 || pv.max_height > 8192 {
-        return Err(key_err(
-            k("video.max_width"),
-            "video box must be between 16 and 8192 px",
-        ));
+        return Err(key_err(k("video.max_width"), "video box must be between 16 and 8192 px"));
     }
     if pv.crf > 51 {
         return Err(key_err(k("video.crf"), "must be 0–51"));
     }
-    const PRESETS: &[&str] = &[
-        "ultrafast",
-        "superfast",
-        "veryfast",
-        "faster",
-        "fast",
-        "medium",
-        "slow",
-        "slower",
-        "veryslow",
-    ];
+    const PRESETS: &[&str] =
+        &["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"];
     if !PRESETS.contains(&pv.preset.as_str()) {
-        return Err(key_err(
-            k("video.preset"),
-            format!("must be one of {}", PRESETS.join(", ")),
-        ));
+        return Err(key_err(k("video.preset"), format!("must be one of {}", PRESETS.join(", "))));
     }
-    if !pv
-        .audio_bitrate
-        .chars()
-        .all(|c| c.is_ascii_digit() || c == 'k')
-        || pv.audio_bitrate.is_empty()
-    {
+    if !pv.audio_bitrate.chars().all(|c| c.is_ascii_digit() || c == 'k') || pv.audio_bitrate.is_empty() {
         return Err(key_err(k("video.audio_bitrate"), "must look like 128k"));
     }
     Ok(())
@@ -1052,63 +960,32 @@ fn validate_profile(name: &str, p: &Profile) -> Result<(), ConfigError> {
 fn validate_variant(key: &str, v: &VariantSpec) -> Result<(), ConfigError> {
     if v.name.is_empty()
         || v.name.len() > 32
-        || !v
-            .name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        || !v.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
     {
-        return Err(key_err(
-            key,
-            format!("variant name {:?}: use a-z, 0-9, - and _ (max 32)", v.name),
-        ));
+        return Err(key_err(key, format!("variant name {:?}: use a-z, 0-9, - and _ (max 32)", v.name)));
     }
-    let max_side = if v.format == OutputFormat::Webp {
-        16_383
-    } else {
-        65_500
-    };
+    let max_side = if v.format == OutputFormat::Webp { 16_383 } else { 65_500 };
     if v.width == 0 || v.height == 0 || v.width > max_side || v.height > max_side {
-        return Err(key_err(
-            key,
-            format!(
-                "variant {:?}: width and height must be 1–{max_side}",
-                v.name
-            ),
-        ));
+        return Err(key_err(key, format!("variant {:?}: width and height must be 1–{max_side}", v.name)));
     }
     if v.quality == 0 || v.quality > 100 {
-        return Err(key_err(
-            key,
-            format!("variant {:?}: quality must be 1–100", v.name),
-        ));
+        return Err(key_err(key, format!("variant {:?}: quality must be 1–100", v.name)));
     }
     if v.webp_method > 6 {
-        return Err(key_err(
-            key,
-            format!("variant {:?}: webp_method must be 0–6", v.name),
-        ));
+        return Err(key_err(key, format!("variant {:?}: webp_method must be 0–6", v.name)));
     }
     Ok(())
 }
 
 /// Applies `UPLOADD_SECTION__KEY[__SUBKEY…]=value` onto the parsed file. The value is typed by
 /// what the key holds in the defaults (so a numeric-looking password stays a string).
-fn apply_env_overrides(
-    table: &mut toml::Table,
-    env: &[(String, String)],
-) -> Result<(), ConfigError> {
-    let defaults =
-        toml::Value::try_from(Config::default()).unwrap_or(toml::Value::Table(toml::Table::new()));
-    let mut vars: Vec<&(String, String)> = env
-        .iter()
-        .filter(|(k, _)| k.starts_with("UPLOADD_") && k.contains("__"))
-        .collect();
+fn apply_env_overrides(table: &mut toml::Table, env: &[(String, String)]) -> Result<(), ConfigError> {
+    let defaults = toml::Value::try_from(Config::default()).unwrap_or(toml::Value::Table(toml::Table::new()));
+    let mut vars: Vec<&(String, String)> =
+        env.iter().filter(|(k, _)| k.starts_with("UPLOADD_") && k.contains("__")).collect();
     vars.sort();
     for (var, raw) in vars {
-        let path: Vec<String> = var["UPLOADD_".len()..]
-            .split("__")
-            .map(|s| s.to_ascii_lowercase())
-            .collect();
+        let path: Vec<String> = var["UPLOADD_".len()..].split("__").map(|s| s.to_ascii_lowercase()).collect();
         if path.iter().any(|s| s.is_empty()) {
             return Err(ConfigError::Env {
                 var: var.clone(),
@@ -1119,19 +996,14 @@ fn apply_env_overrides(
         for seg in &path {
             default_here = default_here.and_then(|v| v.get(seg.as_str()));
         }
-        let value = typed_env_value(raw, default_here).map_err(|message| ConfigError::Env {
-            var: var.clone(),
-            message,
-        })?;
+        let value =
+            typed_env_value(raw, default_here).map_err(|message| ConfigError::Env { var: var.clone(), message })?;
         let mut cur = &mut *table;
         for seg in &path[..path.len() - 1] {
-            let entry = cur
-                .entry(seg.clone())
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-            cur = entry.as_table_mut().ok_or_else(|| ConfigError::Env {
-                var: var.clone(),
-                message: format!("`{seg}` is not a section"),
-            })?;
+            let entry = cur.entry(seg.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            cur = entry
+                .as_table_mut()
+                .ok_or_else(|| ConfigError::Env { var: var.clone(), message: format!("`{seg}` is not a section") })?;
         }
         if let Some(last) = path.last() {
             cur.insert(last.clone(), value);
@@ -1142,36 +1014,23 @@ fn apply_env_overrides(
 
 fn typed_env_value(raw: &str, default: Option<&toml::Value>) -> Result<toml::Value, String> {
     let parse_literal = |raw: &str| -> Option<toml::Value> {
-        format!("v = {raw}")
-            .parse::<toml::Table>()
-            .ok()
-            .and_then(|mut t| t.remove("v"))
+        format!("v = {raw}").parse::<toml::Table>().ok().and_then(|mut t| t.remove("v"))
     };
     match default {
         Some(toml::Value::String(_)) => Ok(toml::Value::String(raw.to_owned())),
-        Some(toml::Value::Integer(_)) => raw
-            .trim()
-            .parse::<i64>()
-            .map(toml::Value::Integer)
-            .map_err(|_| format!("expected an integer, got {raw:?}")),
-        Some(toml::Value::Float(_)) => raw
-            .trim()
-            .parse::<f64>()
-            .map(toml::Value::Float)
-            .map_err(|_| format!("expected a number, got {raw:?}")),
+        Some(toml::Value::Integer(_)) => {
+            raw.trim().parse::<i64>().map(toml::Value::Integer).map_err(|_| format!("expected an integer, got {raw:?}"))
+        }
+        Some(toml::Value::Float(_)) => {
+            raw.trim().parse::<f64>().map(toml::Value::Float).map_err(|_| format!("expected a number, got {raw:?}"))
+        }
         Some(toml::Value::Boolean(_)) => match raw.trim().to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "on" => Ok(toml::Value::Boolean(true)),
             "false" | "0" | "no" | "off" => Ok(toml::Value::Boolean(false)),
             _ => Err(format!("expected true or false, got {raw:?}")),
         },
         Some(toml::Value::Array(_)) => parse_literal(raw).filter(|v| v.is_array()).map_or_else(
-            || {
-                Ok(toml::Value::Array(
-                    raw.split(',')
-                        .map(|s| toml::Value::String(s.trim().to_owned()))
-                        .collect(),
-                ))
-            },
+            || Ok(toml::Value::Array(raw.split(',').map(|s| toml::Value::String(s.trim().to_owned())).collect())),
             Ok,
         ),
         _ => Ok(parse_literal(raw).unwrap_or_else(|| toml::Value::String(raw.to_owned()))),
@@ -1183,10 +1042,7 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -1194,20 +1050,11 @@ mod tests {
         let c = Config::load_with_env(None, None, &[]).unwrap();
         assert_eq!(c.scan.mode, ScanMode::Off);
         assert_eq!(c.storage.backend, StorageBackend::Local);
-        assert_eq!(
-            c.queue_location(),
-            QueueLocation::Sqlite(PathBuf::from("./uploadd-data/queue.db"))
-        );
-        assert!(
-            c.database_url()
-                .starts_with("sqlite://./uploadd-data/uploadd.db")
-        );
+        assert_eq!(c.queue_location(), QueueLocation::Sqlite(PathBuf::from("./uploadd-data/queue.db")));
+        assert!(c.database_url().starts_with("sqlite://./uploadd-data/uploadd.db"));
         let p = &c.profiles["default"];
-        let names: Vec<_> = p
-            .variants
-            .iter()
-            .map(|v| (v.name.as_str(), v.width, v.height, v.format, v.quality))
-            .collect();
+        let names: Vec<_> =
+            p.variants.iter().map(|v| (v.name.as_str(), v.width, v.height, v.format, v.quality)).collect();
         assert_eq!(
             names,
             [
@@ -1235,10 +1082,7 @@ mod tests {
             ]),
         )
         .unwrap();
-        assert_eq!(
-            c.queue_location(),
-            QueueLocation::Redis("redis://127.0.0.1:6379".into())
-        );
+        assert_eq!(c.queue_location(), QueueLocation::Redis("redis://127.0.0.1:6379".into()));
         assert_eq!(c.scan.mode, ScanMode::Required);
         assert_eq!(c.worker.concurrency, 7);
         assert_eq!(c.storage.access_key_id, "12345");
@@ -1247,17 +1091,13 @@ mod tests {
 
     #[test]
     fn errors_name_the_key() {
-        let e = Config::load_with_env(None, None, &env(&[("UPLOADD_WORKER__CONCURRENCY", "many")]))
-            .unwrap_err();
+        let e = Config::load_with_env(None, None, &env(&[("UPLOADD_WORKER__CONCURRENCY", "many")])).unwrap_err();
         assert!(e.to_string().contains("UPLOADD_WORKER__CONCURRENCY"), "{e}");
-        let e = Config::load_with_env(None, None, &env(&[("UPLOADD_SCAN__MODE", "sometimes")]))
-            .unwrap_err();
+        let e = Config::load_with_env(None, None, &env(&[("UPLOADD_SCAN__MODE", "sometimes")])).unwrap_err();
         assert!(e.to_string().contains("scan.mode"), "{e}");
-        let e = Config::load_with_env(None, None, &env(&[("UPLOADD_STORAGE__BOGUS", "1")]))
-            .unwrap_err();
+        let e = Config::load_with_env(None, None, &env(&[("UPLOADD_STORAGE__BOGUS", "1")])).unwrap_err();
         assert!(e.to_string().contains("bogus"), "{e}");
-        let e = Config::load_with_env(None, None, &env(&[("UPLOADD_STORAGE__BACKEND", "s3")]))
-            .unwrap_err();
+        let e = Config::load_with_env(None, None, &env(&[("UPLOADD_STORAGE__BACKEND", "s3")])).unwrap_err();
         assert!(e.to_string().contains("storage.bucket"), "{e}");
     }
 
@@ -1265,36 +1105,19 @@ mod tests {
     fn file_errors_name_the_key() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("c.toml");
-        std::fs::write(
-            &f,
-            "[profiles.avatars]\nallowed_types = [\"image/png\"]\nmax_pixels = \"lots\"\n",
-        )
-        .unwrap();
-        let e = Config::load_with_env(Some(&f), None, &[])
-            .unwrap_err()
-            .to_string();
+        std::fs::write(&f, "[profiles.avatars]\nallowed_types = [\"image/png\"]\nmax_pixels = \"lots\"\n").unwrap();
+        let e = Config::load_with_env(Some(&f), None, &[]).unwrap_err().to_string();
         assert!(e.contains("profiles.avatars.max_pixels"), "{e}");
         std::fs::write(&f, "[worker\n").unwrap();
-        let e = Config::load_with_env(Some(&f), None, &[])
-            .unwrap_err()
-            .to_string();
+        let e = Config::load_with_env(Some(&f), None, &[]).unwrap_err().to_string();
         assert!(e.contains("not valid TOML"), "{e}");
     }
 
     #[test]
     fn redaction_hides_secrets() {
-        assert_eq!(
-            redact_url("postgres://u:hunter2@db:5432/x"),
-            "postgres://u:<redacted>@db:5432/x"
-        );
-        assert_eq!(
-            redact_url("redis://:pw@127.0.0.1:6379/0"),
-            "redis://:<redacted>@127.0.0.1:6379/0"
-        );
-        assert_eq!(
-            redact_url("postgres://db/x?user=a&password=b"),
-            "postgres://db/x?user=a&password=<redacted>"
-        );
+        assert_eq!(redact_url("postgres://u:hunter2@db:5432/x"), "postgres://u:<redacted>@db:5432/x");
+        assert_eq!(redact_url("redis://:pw@127.0.0.1:6379/0"), "redis://:<redacted>@127.0.0.1:6379/0");
+        assert_eq!(redact_url("postgres://db/x?user=a&password=b"), "postgres://db/x?user=a&password=<redacted>");
         let c = Config::load_with_env(
             None,
             None,

@@ -1,7 +1,7 @@
 //! `uploadd run`: the worker plus the daemon's background duties, tied to one shutdown.
 //!
 //! Start order: HTTP listener (a taken port fails fast) → worker → background tasks (queue
-//! sampler, webhook dispatcher, systemd watchdog) → `READY=1`.
+//! sampler, webhook dispatcher, systemd watchdog, sweep schedules) → `READY=1`.
 //! Shutdown order: SIGTERM/SIGINT → `STOPPING=1` → the worker stops fetching and drains within
 //! `worker.shutdown_grace` → background tasks stop → exit 0. If the worker loop ends without a
 //! signal, the daemon exits non-zero so systemd restarts it. SIGHUP re-reads the config file
@@ -56,23 +56,16 @@ pub async fn run(app: Arc<App>, reload: Reload) -> Result<(), DaemonError> {
         Some(crate::http::serve(app.clone(), &app.cfg.http.listen, background.clone()).await?)
     };
     let signals = spawn_signal_handler(shutdown.clone(), reload, app.cfg.clone())?;
-    let worker = tokio::spawn(crate::worker::run(
-        app.clone(),
-        crate::worker::worker_name(),
-        shutdown.clone(),
-    ));
+    let name = crate::worker::worker_name();
+    let worker = tokio::spawn(crate::worker::run(app.clone(), name.clone(), shutdown.clone()));
     let tasks = [
         tokio::spawn(sample_queue(app.clone(), background.clone())),
-        tokio::spawn(crate::webhook::run_dispatcher(
-            app.clone(),
-            background.clone(),
-        )),
+        tokio::spawn(crate::webhook::run_dispatcher(app.clone(), background.clone())),
         tokio::spawn(watchdog(app.clone(), background.clone())),
+        // Sweeps stop with the signal (a sweep is not a job: it resumes on the next schedule).
+        tokio::spawn(crate::sweep::scheduler(app.clone(), name, shutdown.clone())),
     ];
-    notify(&[
-        sd_notify::NotifyState::Ready,
-        sd_notify::NotifyState::Status("processing uploads"),
-    ]);
+    notify(&[sd_notify::NotifyState::Ready, sd_notify::NotifyState::Status("processing uploads")]);
     let result = worker.await;
     let requested = shutdown.is_cancelled();
     shutdown.cancel();
@@ -161,14 +154,9 @@ fn reload_config(reload: &Reload, current: &Config) {
 /// Proves the runtime is alive: ticks every second and, under systemd with `WatchdogSec=`,
 /// pings the watchdog only while the daemon is healthy, so a wedged daemon gets restarted.
 async fn watchdog(app: Arc<App>, stop: CancellationToken) {
-    let interval = if std::env::var_os("NOTIFY_SOCKET").is_some() {
-        sd_notify::watchdog_enabled().map(|d| d / 2)
-    } else {
-        None
-    };
-    let tick = interval
-        .unwrap_or(Duration::from_secs(1))
-        .min(Duration::from_secs(1));
+    let interval =
+        if std::env::var_os("NOTIFY_SOCKET").is_some() { sd_notify::watchdog_enabled().map(|d| d / 2) } else { None };
+    let tick = interval.unwrap_or(Duration::from_secs(1)).min(Duration::from_secs(1));
     let stall = (app.cfg.queue.poll_interval.get() * 3).max(Duration::from_secs(30));
     let mut last_ping = std::time::Instant::now();
     loop {
@@ -203,14 +191,10 @@ async fn sample_queue(app: Arc<App>, stop: CancellationToken) {
         match app.queue.stats().await {
             Ok(s) => {
                 let g = &app.metrics.queue_jobs;
-                g.with_label_values(&["pending"])
-                    .set(i64::try_from(s.pending).unwrap_or(i64::MAX));
-                g.with_label_values(&["scheduled"])
-                    .set(i64::try_from(s.scheduled).unwrap_or(i64::MAX));
-                g.with_label_values(&["running"])
-                    .set(i64::try_from(s.running).unwrap_or(i64::MAX));
-                g.with_label_values(&["dead"])
-                    .set(i64::try_from(s.dead).unwrap_or(i64::MAX));
+                g.with_label_values(&["pending"]).set(i64::try_from(s.pending).unwrap_or(i64::MAX));
+                g.with_label_values(&["scheduled"]).set(i64::try_from(s.scheduled).unwrap_or(i64::MAX));
+                g.with_label_values(&["running"]).set(i64::try_from(s.running).unwrap_or(i64::MAX));
+                g.with_label_values(&["dead"]).set(i64::try_from(s.dead).unwrap_or(i64::MAX));
                 let age = if s.oldest_pending_ms > 0 {
                     (crate::units::now_ms() - s.oldest_pending_ms).max(0) as f64 / 1000.0
                 } else {

@@ -16,8 +16,10 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use uuid::Uuid;
 
+mod sweeps;
 mod webhooks;
 
+pub use sweeps::{SourceState, UploadLiveness};
 pub use webhooks::{DeliveryStatus, PendingDelivery};
 
 use crate::job::UploadJob;
@@ -29,11 +31,7 @@ pub enum DbError {
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
     #[error("database migration {version} ({name}) failed: {source}")]
-    Migration {
-        version: i64,
-        name: &'static str,
-        source: sqlx::Error,
-    },
+    Migration { version: i64, name: &'static str, source: sqlx::Error },
     #[error("corrupt value in column {column}: {value:?}")]
     Corrupt { column: &'static str, value: String },
 }
@@ -79,10 +77,7 @@ impl Status {
     }
 
     pub fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            Status::Ready | Status::Rejected | Status::Failed | Status::Cancelled
-        )
+        matches!(self, Status::Ready | Status::Rejected | Status::Failed | Status::Cancelled)
     }
 }
 
@@ -162,25 +157,15 @@ struct Migration {
 }
 
 const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "uploads",
-        sql: include_str!("../migrations/0001_uploads.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "webhooks",
-        sql: include_str!("../migrations/0002_webhooks.sql"),
-    },
+    Migration { version: 1, name: "uploads", sql: include_str!("../migrations/0001_uploads.sql") },
+    Migration { version: 2, name: "webhooks", sql: include_str!("../migrations/0002_webhooks.sql") },
+    Migration { version: 3, name: "sweeps", sql: include_str!("../migrations/0003_sweeps.sql") },
+    Migration { version: 4, name: "announced", sql: include_str!("../migrations/0004_announced.sql") },
 ];
 
 impl Db {
     /// Connects (creating the SQLite file and its directory if needed). Does not migrate.
-    pub async fn connect(
-        url: &str,
-        max_connections: u32,
-        connect_timeout: Duration,
-    ) -> Result<Db, DbError> {
+    pub async fn connect(url: &str, max_connections: u32, connect_timeout: Duration) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
         let is_sqlite = url.starts_with("sqlite:");
         if is_sqlite
@@ -198,9 +183,7 @@ impl Db {
         if is_sqlite {
             // Persistent in the file: readers never block the writer. (sqlx already sets a
             // busy timeout and enables foreign keys on every SQLite connection.)
-            sqlx::raw_sql("PRAGMA journal_mode = WAL")
-                .execute(&pool)
-                .await?;
+            sqlx::raw_sql("PRAGMA journal_mode = WAL").execute(&pool).await?;
         }
         Ok(Db { pool, is_sqlite })
     }
@@ -218,9 +201,7 @@ impl Db {
     pub async fn migrate(&self) -> Result<Vec<i64>, DbError> {
         let mut conn = self.pool.acquire().await?;
         if !self.is_sqlite {
-            sqlx::query("SELECT pg_advisory_lock(72091150)")
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query("SELECT pg_advisory_lock(72091150)").execute(&mut *conn).await?;
         }
         let result = async {
             sqlx::raw_sql(
@@ -264,9 +245,7 @@ impl Db {
         }
         .await;
         if !self.is_sqlite {
-            sqlx::query("SELECT pg_advisory_unlock(72091150)")
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query("SELECT pg_advisory_unlock(72091150)").execute(&mut *conn).await?;
         }
         result
     }
@@ -300,12 +279,7 @@ impl Db {
 
     /// Takes the row for processing: creates it if absent, moves it to `processing` unless it is
     /// terminal or belongs to another source.
-    pub async fn claim(
-        &self,
-        job: &UploadJob,
-        attempt: u32,
-        delivery: u32,
-    ) -> Result<Claim, DbError> {
+    pub async fn claim(&self, job: &UploadJob, attempt: u32, delivery: u32) -> Result<Claim, DbError> {
         let id = job.upload_id.to_string();
         let now = now_ms();
         sqlx::query(
@@ -337,10 +311,10 @@ impl Db {
         .bind(&job.profile)
         .execute(&self.pool)
         .await?;
-        let row = self.get(&id).await?.ok_or_else(|| DbError::Corrupt {
-            column: "id",
-            value: format!("{id} vanished during claim"),
-        })?;
+        let row = self
+            .get(&id)
+            .await?
+            .ok_or_else(|| DbError::Corrupt { column: "id", value: format!("{id} vanished during claim") })?;
         Ok(if updated.rows_affected() == 1 {
             Claim::Proceed(Box::new(row))
         } else if row.source_key != job.source_key || row.profile != job.profile {
@@ -384,12 +358,14 @@ impl Db {
 
     /// Progress of a long stage (0–100), shown by `uploadd status`.
     pub async fn set_progress(&self, id: Uuid, percent: u8) -> Result<(), DbError> {
-        sqlx::query(&format!("UPDATE uploads SET progress = $1, updated_at = $2 WHERE id = $3 AND status NOT IN {TERMINAL_SQL}"))
-            .bind(i64::from(percent.min(100)))
-            .bind(now_ms())
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(&format!(
+            "UPDATE uploads SET progress = $1, updated_at = $2 WHERE id = $3 AND status NOT IN {TERMINAL_SQL}"
+        ))
+        .bind(i64::from(percent.min(100)))
+        .bind(now_ms())
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -417,17 +393,8 @@ impl Db {
 
     /// Ends a non-terminal upload as `rejected`, `failed` or `cancelled`. Returns false when the
     /// row was already terminal (someone else finished it).
-    pub async fn finish(
-        &self,
-        id: Uuid,
-        status: Status,
-        code: &str,
-        message: &str,
-    ) -> Result<bool, DbError> {
-        debug_assert!(matches!(
-            status,
-            Status::Rejected | Status::Failed | Status::Cancelled
-        ));
+    pub async fn finish(&self, id: Uuid, status: Status, code: &str, message: &str) -> Result<bool, DbError> {
+        debug_assert!(matches!(status, Status::Rejected | Status::Failed | Status::Cancelled));
         let now = now_ms();
         let res = sqlx::query(&format!(
             "UPDATE uploads SET status = $1, reason_code = $2, error = $3, next_attempt_at = NULL, progress = NULL, \
@@ -481,10 +448,7 @@ impl Db {
             tx.rollback().await?;
             return Ok(false);
         }
-        sqlx::query("DELETE FROM upload_outputs WHERE upload_id = $1")
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM upload_outputs WHERE upload_id = $1").bind(&id).execute(&mut *tx).await?;
         for o in outputs {
             sqlx::query(
                 "INSERT INTO upload_outputs (upload_id, variant, object_key, content_type, bytes, width, height, sha256) \
@@ -505,10 +469,29 @@ impl Db {
         Ok(true)
     }
 
+    /// The terminal status already announced for this upload, if any.
+    pub async fn announced_status(&self, id: &str) -> Result<Option<String>, DbError> {
+        let row = sqlx::query("SELECT announced_status FROM uploads WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get::<Option<String>, _>(0)).transpose()?.flatten())
+    }
+
+    /// Remembers that `status` was announced.
+    pub async fn mark_announced(&self, id: &str, status: Status) -> Result<(), DbError> {
+        sqlx::query("UPDATE uploads SET announced_status = $1 WHERE id = $2")
+            .bind(status.as_str())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Operator retry: reopens a `failed`, `cancelled` or `rejected` upload as `queued`.
     pub async fn reopen(&self, id: Uuid) -> Result<bool, DbError> {
         let res = sqlx::query(
-            "UPDATE uploads SET status = 'queued', reason_code = NULL, error = NULL, finished_at = NULL, attempts = 0, \
+            "UPDATE uploads SET status = 'queued', reason_code = NULL, error = NULL, finished_at = NULL, attempts = 0, announced_status = NULL, \
              deliveries = 0, updated_at = $1 WHERE id = $2 AND status IN ('failed','cancelled','rejected') AND source_key <> ''",
         )
         .bind(now_ms())
@@ -519,12 +502,10 @@ impl Db {
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<UploadRecord>, DbError> {
-        let Some(row) = sqlx::query(&format!(
-            "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
+        let Some(row) = sqlx::query(&format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
         else {
             return Ok(None);
         };
@@ -544,18 +525,16 @@ impl Db {
     }
 
     /// Most recently updated uploads, optionally of one status.
-    pub async fn list(
-        &self,
-        status: Option<Status>,
-        limit: u32,
-    ) -> Result<Vec<UploadRecord>, DbError> {
+    pub async fn list(&self, status: Option<Status>, limit: u32) -> Result<Vec<UploadRecord>, DbError> {
         let rows = match status {
             Some(s) => {
-                sqlx::query(&format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE status = $1 ORDER BY updated_at DESC, id LIMIT $2"))
-                    .bind(s.as_str())
-                    .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
-                    .await?
+                sqlx::query(&format!(
+                    "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE status = $1 ORDER BY updated_at DESC, id LIMIT $2"
+                ))
+                .bind(s.as_str())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?
             }
             None => {
                 sqlx::query(&format!("SELECT {UPLOAD_COLUMNS} FROM uploads ORDER BY updated_at DESC, id LIMIT $1"))
@@ -569,9 +548,7 @@ impl Db {
 
     /// Number of uploads per status.
     pub async fn count_by_status(&self) -> Result<BTreeMap<String, u64>, DbError> {
-        let rows = sqlx::query("SELECT status, COUNT(*) FROM uploads GROUP BY status")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query("SELECT status, COUNT(*) FROM uploads GROUP BY status").fetch_all(&self.pool).await?;
         let mut out = BTreeMap::new();
         for r in rows {
             let s: String = r.try_get(0)?;
@@ -588,18 +565,12 @@ const UPLOAD_COLUMNS: &str = "id, profile, status, source_key, declared_type, or
 
 fn upload_from_row(r: &AnyRow) -> Result<UploadRecord, DbError> {
     let status: String = r.try_get("status")?;
-    let status = Status::parse(&status).ok_or(DbError::Corrupt {
-        column: "status",
-        value: status,
-    })?;
+    let status = Status::parse(&status).ok_or(DbError::Corrupt { column: "status", value: status })?;
     let metadata: String = r.try_get("metadata")?;
     let media: Option<String> = r.try_get("media")?;
-    let ts = |col: &str| -> Result<Option<String>, sqlx::Error> {
-        Ok(r.try_get::<Option<i64>, _>(col)?.map(format_ms))
-    };
-    let u32_of = |col: &str| -> Result<u32, sqlx::Error> {
-        Ok(u32::try_from(r.try_get::<i64, _>(col)?).unwrap_or(0))
-    };
+    let ts =
+        |col: &str| -> Result<Option<String>, sqlx::Error> { Ok(r.try_get::<Option<i64>, _>(col)?.map(format_ms)) };
+    let u32_of = |col: &str| -> Result<u32, sqlx::Error> { Ok(u32::try_from(r.try_get::<i64, _>(col)?).unwrap_or(0)) };
     Ok(UploadRecord {
         id: r.try_get("id")?,
         profile: r.try_get("profile")?,
@@ -611,16 +582,12 @@ fn upload_from_row(r: &AnyRow) -> Result<UploadRecord, DbError> {
         detected_type: r.try_get("detected_type")?,
         original_filename: r.try_get("original_filename")?,
         metadata: serde_json::from_str(&metadata).unwrap_or_default(),
-        bytes: r
-            .try_get::<Option<i64>, _>("bytes")?
-            .and_then(|b| u64::try_from(b).ok()),
+        bytes: r.try_get::<Option<i64>, _>("bytes")?.and_then(|b| u64::try_from(b).ok()),
         sha256: r.try_get("sha256")?,
         media: media.and_then(|m| serde_json::from_str(&m).ok()),
         attempts: u32_of("attempts")?,
         deliveries: u32_of("deliveries")?,
-        progress: r
-            .try_get::<Option<i64>, _>("progress")?
-            .and_then(|p| u8::try_from(p).ok()),
+        progress: r.try_get::<Option<i64>, _>("progress")?.and_then(|p| u8::try_from(p).ok()),
         callback_url: r.try_get("callback_url")?,
         scanned_sha256: r.try_get("scanned_sha256")?,
         next_attempt_at: ts("next_attempt_at")?,
@@ -638,25 +605,15 @@ fn output_from_row(r: &AnyRow) -> Result<OutputRecord, DbError> {
         key: r.try_get("object_key")?,
         content_type: r.try_get("content_type")?,
         bytes: u64::try_from(r.try_get::<i64, _>("bytes")?).unwrap_or(0),
-        width: r
-            .try_get::<Option<i64>, _>("width")?
-            .and_then(|w| u32::try_from(w).ok()),
-        height: r
-            .try_get::<Option<i64>, _>("height")?
-            .and_then(|h| u32::try_from(h).ok()),
+        width: r.try_get::<Option<i64>, _>("width")?.and_then(|w| u32::try_from(w).ok()),
+        height: r.try_get::<Option<i64>, _>("height")?.and_then(|h| u32::try_from(h).ok()),
         sha256: r.try_get("sha256")?,
     })
 }
 
 /// The file path of a `sqlite:` URL, if it names a file.
 fn sqlite_path(url: &str) -> Option<String> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or("");
-    if path.is_empty() || path == ":memory:" {
-        None
-    } else {
-        Some(path.to_owned())
-    }
+    if path.is_empty() || path == ":memory:" { None } else { Some(path.to_owned()) }
 }

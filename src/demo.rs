@@ -21,10 +21,7 @@ pub enum DemoError {
     #[error("{0}")]
     Db(#[from] DbError),
     #[error("cannot write samples to {path}: {source}")]
-    Samples {
-        path: String,
-        source: std::io::Error,
-    },
+    Samples { path: String, source: std::io::Error },
     #[error("the worker stopped unexpectedly: {0}")]
     Worker(String),
 }
@@ -60,10 +57,7 @@ impl DemoRow {
 /// Writes the sample files into `dir` and returns their paths. `with_video` adds a short clip
 /// (needs ffmpeg).
 pub fn write_samples(dir: &Path, video: Option<Vec<u8>>) -> Result<Vec<PathBuf>, DemoError> {
-    std::fs::create_dir_all(dir).map_err(|source| DemoError::Samples {
-        path: dir.display().to_string(),
-        source,
-    })?;
+    std::fs::create_dir_all(dir).map_err(|source| DemoError::Samples { path: dir.display().to_string(), source })?;
     let photo = samples::photo_jpeg(2400, 1600, 6);
     let truncated = photo[..photo.len() / 3].to_vec();
     let mut files: Vec<(&str, Vec<u8>)> = vec![
@@ -80,10 +74,8 @@ pub fn write_samples(dir: &Path, video: Option<Vec<u8>>) -> Result<Vec<PathBuf>,
     let mut out = Vec::new();
     for (name, bytes) in files {
         let path = dir.join(name);
-        std::fs::write(&path, bytes).map_err(|source| DemoError::Samples {
-            path: path.display().to_string(),
-            source,
-        })?;
+        std::fs::write(&path, bytes)
+            .map_err(|source| DemoError::Samples { path: path.display().to_string(), source })?;
         out.push(path);
     }
     Ok(out)
@@ -101,15 +93,10 @@ pub async fn run(
 ) -> Result<Vec<DemoRow>, DemoError> {
     // Check every file before enqueuing any, so bad input changes nothing.
     for f in files {
-        let meta = std::fs::metadata(f).map_err(|source| ProducerError::Unreadable {
-            path: f.display().to_string(),
-            source,
-        })?;
+        let meta = std::fs::metadata(f)
+            .map_err(|source| ProducerError::Unreadable { path: f.display().to_string(), source })?;
         if !meta.is_file() {
-            return Err(ProducerError::NotAFile {
-                path: f.display().to_string(),
-            }
-            .into());
+            return Err(ProducerError::NotAFile { path: f.display().to_string() }.into());
         }
     }
     let mut ids: Vec<(Uuid, String)> = Vec::with_capacity(files.len());
@@ -118,11 +105,7 @@ pub async fn run(
         ids.push((id, f.display().to_string()));
     }
     let stop = CancellationToken::new();
-    let worker = tokio::spawn(crate::worker::run(
-        app.clone(),
-        crate::worker::worker_name(),
-        stop.clone(),
-    ));
+    let worker = tokio::spawn(crate::worker::run(app.clone(), crate::worker::worker_name(), stop.clone()));
     let started = Instant::now();
     let total = ids.len();
     let rows = loop {
@@ -155,10 +138,7 @@ async fn collect(app: &App, ids: &[(Uuid, String)]) -> Result<Vec<DemoRow>, Demo
                 id: r.id,
                 source: source.clone(),
                 status: r.status.as_str().to_owned(),
-                reason: if matches!(
-                    r.status,
-                    Status::Rejected | Status::Failed | Status::Retrying
-                ) {
+                reason: if matches!(r.status, Status::Rejected | Status::Failed | Status::Retrying) {
                     r.reason
                 } else {
                     None

@@ -19,10 +19,7 @@ pub fn stream_fields(rec: &UploadRecord) -> Vec<(&'static str, String)> {
         ("profile", rec.profile.clone()),
         ("reason_code", rec.reason_code.clone().unwrap_or_default()),
         ("error", rec.reason.clone().unwrap_or_default()),
-        (
-            "detected_type",
-            rec.detected_type.clone().unwrap_or_default(),
-        ),
+        ("detected_type", rec.detected_type.clone().unwrap_or_default()),
         ("outputs", outputs),
         ("finished_at", rec.finished_at.clone().unwrap_or_default()),
     ]

@@ -15,11 +15,7 @@ enum Action {
 
 fn table() -> &'static HashMap<String, Action> {
     static TABLE: OnceLock<HashMap<String, Action>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        std::env::var("UPLOADD_FAILPOINTS")
-            .map(|s| parse(&s))
-            .unwrap_or_default()
-    })
+    TABLE.get_or_init(|| std::env::var("UPLOADD_FAILPOINTS").map(|s| parse(&s)).unwrap_or_default())
 }
 
 fn parse(spec: &str) -> HashMap<String, Action> {
@@ -62,10 +58,7 @@ mod tests {
     #[test]
     fn parses_specs() {
         let t = parse("store=sleep(250); commit=abort;image=panic;bad=sleep(x);junk");
-        assert_eq!(
-            t.get("store"),
-            Some(&Action::Sleep(Duration::from_millis(250)))
-        );
+        assert_eq!(t.get("store"), Some(&Action::Sleep(Duration::from_millis(250))));
         assert_eq!(t.get("commit"), Some(&Action::Abort));
         assert_eq!(t.get("image"), Some(&Action::Panic));
         assert_eq!(t.len(), 3);

@@ -21,10 +21,7 @@ use crate::units::now_ms;
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: String,
-        source: std::io::Error,
-    },
+    Bind { addr: String, source: std::io::Error },
 }
 
 /// Liveness facts the worker and the watchdog keep up to date.
@@ -60,13 +57,9 @@ impl Health {
         }
         let stall_ms = i64::try_from(stall.as_millis()).unwrap_or(i64::MAX);
         let idle_for = now_ms() - self.last_loop_ms.load(Ordering::Relaxed);
-        let all_busy = app.metrics.in_flight.get()
-            >= i64::try_from(app.cfg.worker.concurrency).unwrap_or(i64::MAX);
+        let all_busy = app.metrics.in_flight.get() >= i64::try_from(app.cfg.worker.concurrency).unwrap_or(i64::MAX);
         if idle_for > stall_ms && !all_busy {
-            return Some(format!(
-                "the worker loop has not run for {}s with free slots",
-                idle_for / 1000
-            ));
+            return Some(format!("the worker loop has not run for {}s with free slots", idle_for / 1000));
         }
         let tick = self.last_tick_ms.load(Ordering::Relaxed);
         if tick > 0 && now_ms() - tick > stall_ms {
@@ -82,16 +75,10 @@ pub async fn serve(
     addr: &str,
     stop: CancellationToken,
 ) -> Result<tokio::task::JoinHandle<()>, HttpError> {
-    let sock: SocketAddr = addr.parse().map_err(|_| HttpError::Bind {
-        addr: addr.to_owned(),
-        source: std::io::Error::other("not host:port"),
-    })?;
-    let listener = TcpListener::bind(sock)
-        .await
-        .map_err(|source| HttpError::Bind {
-            addr: addr.to_owned(),
-            source,
-        })?;
+    let sock: SocketAddr = addr
+        .parse()
+        .map_err(|_| HttpError::Bind { addr: addr.to_owned(), source: std::io::Error::other("not host:port") })?;
+    let listener = TcpListener::bind(sock).await.map_err(|source| HttpError::Bind { addr: addr.to_owned(), source })?;
     tracing::info!(addr = %sock, "Serving /metrics, /healthz and /readyz.");
     Ok(tokio::spawn(async move {
         loop {
@@ -133,18 +120,10 @@ fn response(status: StatusCode, content_type: &str, body: String) -> Response<Fu
 
 async fn route(app: &App, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        return response(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "text/plain",
-            "method not allowed\n".into(),
-        );
+        return response(StatusCode::METHOD_NOT_ALLOWED, "text/plain", "method not allowed\n".into());
     }
     match req.uri().path() {
-        "/metrics" => response(
-            StatusCode::OK,
-            "text/plain; version=0.0.4; charset=utf-8",
-            app.metrics.render(),
-        ),
+        "/metrics" => response(StatusCode::OK, "text/plain; version=0.0.4; charset=utf-8", app.metrics.render()),
         "/healthz" => {
             let stall = (app.cfg.queue.poll_interval.get() * 3).max(Duration::from_secs(30));
             match app.health.problem(app, stall) {
@@ -162,17 +141,8 @@ async fn route(app: &App, req: Request<hyper::body::Incoming>) -> Response<Full<
         }
         "/readyz" => {
             let (ok, checks) = readiness(app).await;
-            let body = json!({"status": if ok { "ready" } else { "not ready" }, "checks": checks})
-                .to_string();
-            response(
-                if ok {
-                    StatusCode::OK
-                } else {
-                    StatusCode::SERVICE_UNAVAILABLE
-                },
-                "application/json",
-                body,
-            )
+            let body = json!({"status": if ok { "ready" } else { "not ready" }, "checks": checks}).to_string();
+            response(if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, "application/json", body)
         }
         _ => response(StatusCode::NOT_FOUND, "text/plain", "not found\n".into()),
     }
@@ -194,10 +164,7 @@ pub async fn readiness(app: &App) -> (bool, serde_json::Map<String, serde_json::
     let mut checks = serde_json::Map::new();
     let mut ok = true;
     let mut record = |name: &str, r: Result<(), String>| {
-        app.metrics
-            .ready
-            .with_label_values(&[name])
-            .set(i64::from(r.is_ok()));
+        app.metrics.ready.with_label_values(&[name]).set(i64::from(r.is_ok()));
         ok &= r.is_ok();
         checks.insert(name.into(), json!(r.err().unwrap_or_else(|| "ok".into())));
     };
@@ -210,10 +177,7 @@ pub async fn readiness(app: &App) -> (bool, serde_json::Map<String, serde_json::
     (ok, checks)
 }
 
-async fn check<E: std::fmt::Display>(
-    t: Duration,
-    f: impl Future<Output = Result<(), E>>,
-) -> Result<(), String> {
+async fn check<E: std::fmt::Display>(t: Duration, f: impl Future<Output = Result<(), E>>) -> Result<(), String> {
     match tokio::time::timeout(t, f).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(e.to_string()),

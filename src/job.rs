@@ -42,10 +42,7 @@ pub enum JobError {
 }
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> JobError {
-    JobError::Invalid {
-        field,
-        reason: reason.into(),
-    }
+    JobError::Invalid { field, reason: reason.into() }
 }
 
 /// The payload as producers write it (see `jobs/README.md`).
@@ -103,8 +100,7 @@ impl UploadJob {
         if raw.len() > MAX_PAYLOAD_BYTES {
             return Err(JobError::TooLarge);
         }
-        let value: serde_json::Value =
-            serde_json::from_str(raw).map_err(|e| JobError::InvalidJson(e.to_string()))?;
+        let value: serde_json::Value = serde_json::from_str(raw).map_err(|e| JobError::InvalidJson(e.to_string()))?;
         let obj = value.as_object().ok_or(JobError::NotAnObject)?;
         const KNOWN: &[&str] = &[
             "version",
@@ -145,30 +141,21 @@ impl UploadJob {
         let profile = str_field("profile")?.ok_or(JobError::Missing("profile"))?;
         if profile.is_empty()
             || profile.len() > MAX_PROFILE_LEN
-            || !profile
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            || !profile.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
-            return Err(invalid(
-                "profile",
-                format!("must be 1–{MAX_PROFILE_LEN} letters, digits, - or _"),
-            ));
+            return Err(invalid("profile", format!("must be 1–{MAX_PROFILE_LEN} letters, digits, - or _")));
         }
-        let declared_type =
-            match str_field("declared_type")? {
-                None => None,
-                Some(t) if t.trim().is_empty() => None,
-                Some(t) => Some(normalize_mime(&t).ok_or_else(|| {
-                    invalid("declared_type", "must be a MIME type like image/jpeg")
-                })?),
-            };
+        let declared_type = match str_field("declared_type")? {
+            None => None,
+            Some(t) if t.trim().is_empty() => None,
+            Some(t) => Some(
+                normalize_mime(&t).ok_or_else(|| invalid("declared_type", "must be a MIME type like image/jpeg"))?,
+            ),
+        };
         let original_filename = match str_field("original_filename")? {
             None => None,
             Some(f) if f.len() > MAX_FILENAME_INPUT_BYTES => {
-                return Err(invalid(
-                    "original_filename",
-                    format!("is longer than {MAX_FILENAME_INPUT_BYTES} bytes"),
-                ));
+                return Err(invalid("original_filename", format!("is longer than {MAX_FILENAME_INPUT_BYTES} bytes")));
             }
             Some(f) => sanitize_filename(&f),
         };
@@ -176,20 +163,12 @@ impl UploadJob {
             None | Some(serde_json::Value::Null) => BTreeMap::new(),
             Some(serde_json::Value::Object(m)) => {
                 if m.len() > MAX_METADATA_ENTRIES {
-                    return Err(invalid(
-                        "metadata",
-                        format!("has more than {MAX_METADATA_ENTRIES} entries"),
-                    ));
+                    return Err(invalid("metadata", format!("has more than {MAX_METADATA_ENTRIES} entries")));
                 }
                 let mut out = BTreeMap::new();
                 for (k, v) in m {
-                    let v = v
-                        .as_str()
-                        .ok_or_else(|| invalid("metadata", "values must be strings"))?;
-                    if k.is_empty()
-                        || k.len() > MAX_METADATA_KEY_LEN
-                        || k.chars().any(char::is_control)
-                    {
+                    let v = v.as_str().ok_or_else(|| invalid("metadata", "values must be strings"))?;
+                    if k.is_empty() || k.len() > MAX_METADATA_KEY_LEN || k.chars().any(char::is_control) {
                         return Err(invalid(
                             "metadata",
                             format!("keys must be 1–{MAX_METADATA_KEY_LEN} printable characters"),
@@ -210,25 +189,14 @@ impl UploadJob {
         let callback_url = match str_field("callback_url")? {
             None => None,
             Some(u) if u.len() > MAX_CALLBACK_URL_LEN => {
-                return Err(invalid(
-                    "callback_url",
-                    format!("is longer than {MAX_CALLBACK_URL_LEN} bytes"),
-                ));
+                return Err(invalid("callback_url", format!("is longer than {MAX_CALLBACK_URL_LEN} bytes")));
             }
             Some(u) if !(u.starts_with("https://") || u.starts_with("http://")) => {
                 return Err(invalid("callback_url", "must be an http(s) URL"));
             }
             Some(u) => Some(u),
         };
-        Ok(UploadJob {
-            upload_id,
-            source_key,
-            profile,
-            declared_type,
-            original_filename,
-            metadata,
-            callback_url,
-        })
+        Ok(UploadJob { upload_id, source_key, profile, declared_type, original_filename, metadata, callback_url })
     }
 
     /// The payload form of this job (what a producer writes).
@@ -268,38 +236,23 @@ pub fn validate_source_key(key: &str, incoming_prefix: &str) -> Result<(), JobEr
     if key.ends_with('/') {
         return bad("must name an object, not a prefix");
     }
-    if key
-        .split('/')
-        .any(|seg| seg == ".." || seg == "." || seg.is_empty())
-    {
+    if key.split('/').any(|seg| seg == ".." || seg == "." || seg.is_empty()) {
         return bad("must not contain empty, `.` or `..` segments");
     }
     if !key.starts_with(incoming_prefix) || key.len() == incoming_prefix.len() {
-        return Err(invalid(
-            "source_key",
-            format!("must lie under the incoming prefix `{incoming_prefix}`"),
-        ));
+        return Err(invalid("source_key", format!("must lie under the incoming prefix `{incoming_prefix}`")));
     }
     Ok(())
 }
 
 /// Lower-cases and checks a MIME type, mapping common aliases (`image/jpg` → `image/jpeg`).
 pub fn normalize_mime(t: &str) -> Option<String> {
-    let base = t
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let base = t.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if base.len() > MAX_DECLARED_TYPE_LEN {
         return None;
     }
     let (top, sub) = base.split_once('/')?;
-    let token = |s: &str| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c))
-    };
+    let token = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c));
     if !token(top) || !token(sub) {
         return None;
     }
@@ -319,17 +272,9 @@ pub fn normalize_mime(t: &str) -> Option<String> {
 /// 255 characters. Returns `None` when nothing printable is left.
 pub fn sanitize_filename(name: &str) -> Option<String> {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = last
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_FILENAME_CHARS)
-        .collect();
+    let cleaned: String = last.chars().filter(|c| !c.is_control()).take(MAX_FILENAME_CHARS).collect();
     let trimmed = cleaned.trim().trim_start_matches('.');
-    if trimmed.is_empty() {
-        None
-    } else {
-        Some(trimmed.to_owned())
-    }
+    if trimmed.is_empty() { None } else { Some(trimmed.to_owned()) }
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -353,10 +298,7 @@ mod tests {
                "declared_type":"image/JPG","original_filename":"../../etc/My Photo.jpg","metadata":{"user":"42"}}"#,
         )
         .unwrap();
-        assert_eq!(
-            j.upload_id.to_string(),
-            "0196f0c4-2f7c-7bd3-a1d1-000000000001"
-        );
+        assert_eq!(j.upload_id.to_string(), "0196f0c4-2f7c-7bd3-a1d1-000000000001");
         assert_eq!(j.declared_type.as_deref(), Some("image/jpeg"));
         assert_eq!(j.original_filename.as_deref(), Some("My Photo.jpg"));
         assert_eq!(j.metadata["user"], "42");
@@ -388,34 +330,17 @@ mod tests {
         ] {
             let raw = serde_json::json!({"source_key": key, "profile": "default"}).to_string();
             let e = parse(&raw).unwrap_err();
-            assert!(
-                matches!(
-                    e,
-                    JobError::Invalid {
-                        field: "source_key",
-                        ..
-                    }
-                ),
-                "{key}: {e}"
-            );
+            assert!(matches!(e, JobError::Invalid { field: "source_key", .. }), "{key}: {e}");
         }
         let long = format!("incoming/{}", "a".repeat(2000));
-        assert!(
-            parse(&serde_json::json!({"source_key": long, "profile": "default"}).to_string())
-                .is_err()
-        );
+        assert!(parse(&serde_json::json!({"source_key": long, "profile": "default"}).to_string()).is_err());
     }
 
     #[test]
     fn other_source_fields_are_refused() {
         for field in ["bucket", "source_url", "path"] {
-            let raw =
-                serde_json::json!({"source_key": "incoming/x", "profile": "default", field: "x"})
-                    .to_string();
-            assert_eq!(
-                parse(&raw).unwrap_err(),
-                JobError::UnknownField(field.into())
-            );
+            let raw = serde_json::json!({"source_key": "incoming/x", "profile": "default", field: "x"}).to_string();
+            assert_eq!(parse(&raw).unwrap_err(), JobError::UnknownField(field.into()));
         }
     }
 
@@ -423,69 +348,38 @@ mod tests {
     fn malformed_payloads_get_precise_errors() {
         assert!(matches!(parse("{not json"), Err(JobError::InvalidJson(_))));
         assert_eq!(parse("[1,2]"), Err(JobError::NotAnObject));
-        assert_eq!(
-            parse(r#"{"profile":"default"}"#),
-            Err(JobError::Missing("source_key"))
-        );
+        assert_eq!(parse(r#"{"profile":"default"}"#), Err(JobError::Missing("source_key")));
         assert!(matches!(
             parse(r#"{"source_key":"incoming/x","profile":"a b"}"#),
-            Err(JobError::Invalid {
-                field: "profile",
-                ..
-            })
+            Err(JobError::Invalid { field: "profile", .. })
         ));
         assert!(matches!(
             parse(r#"{"source_key":"incoming/x","profile":"p","upload_id":"nope"}"#),
-            Err(JobError::Invalid {
-                field: "upload_id",
-                ..
-            })
+            Err(JobError::Invalid { field: "upload_id", .. })
         ));
         assert!(matches!(
             parse(r#"{"source_key":"incoming/x","profile":"p","version":2}"#),
-            Err(JobError::Invalid {
-                field: "version",
-                ..
-            })
+            Err(JobError::Invalid { field: "version", .. })
         ));
-        assert_eq!(
-            parse(&"x".repeat(MAX_PAYLOAD_BYTES + 1)),
-            Err(JobError::TooLarge)
-        );
-        let huge_name = serde_json::json!({"source_key":"incoming/x","profile":"p","original_filename": "a".repeat(5000)}).to_string();
-        assert!(matches!(
-            parse(&huge_name),
-            Err(JobError::Invalid {
-                field: "original_filename",
-                ..
-            })
-        ));
+        assert_eq!(parse(&"x".repeat(MAX_PAYLOAD_BYTES + 1)), Err(JobError::TooLarge));
+        let huge_name =
+            serde_json::json!({"source_key":"incoming/x","profile":"p","original_filename": "a".repeat(5000)})
+                .to_string();
+        assert!(matches!(parse(&huge_name), Err(JobError::Invalid { field: "original_filename", .. })));
     }
 
     #[test]
     fn filenames_are_sanitised_for_display() {
-        assert_eq!(
-            sanitize_filename("C:\\Users\\me\\cat.png").as_deref(),
-            Some("cat.png")
-        );
-        assert_eq!(
-            sanitize_filename("a\u{7}b\n.gif").as_deref(),
-            Some("ab.gif")
-        );
+        assert_eq!(sanitize_filename("C:\\Users\\me\\cat.png").as_deref(), Some("cat.png"));
+        assert_eq!(sanitize_filename("a\u{7}b\n.gif").as_deref(), Some("ab.gif"));
         assert_eq!(sanitize_filename("../"), None);
         assert_eq!(sanitize_filename(".htaccess").as_deref(), Some("htaccess"));
-        assert_eq!(
-            sanitize_filename(&"é".repeat(400)).map(|s| s.chars().count()),
-            Some(255)
-        );
+        assert_eq!(sanitize_filename(&"é".repeat(400)).map(|s| s.chars().count()), Some(255));
     }
 
     #[test]
     fn mime_aliases_normalise() {
-        assert_eq!(
-            normalize_mime("Image/JPG; charset=binary").as_deref(),
-            Some("image/jpeg")
-        );
+        assert_eq!(normalize_mime("Image/JPG; charset=binary").as_deref(), Some("image/jpeg"));
         assert_eq!(normalize_mime("not a mime"), None);
         assert_eq!(normalize_mime("image/"), None);
     }

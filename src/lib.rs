@@ -12,6 +12,7 @@
 //! - [`db`] — upload state (PostgreSQL / SQLite via sqlx)
 //! - [`storage`] — S3 and local-directory object stores
 //! - [`scan`] — clamd verdicts
+//! - [`sweep`] — scheduled and on-demand clean-up (multipart, orphans, temp)
 //! - [`media`] — header probing, decoding, resizing, encoding
 //! - [`pipeline`] — the stages and their failure classification
 //! - [`worker`], [`daemon`] — the runtime: fetch, run, settle, heartbeat, shutdown
@@ -36,6 +37,7 @@ pub mod producer;
 pub mod queue;
 pub mod scan;
 pub mod storage;
+pub mod sweep;
 pub mod telemetry;
 pub mod units;
 pub mod webhook;

@@ -117,11 +117,7 @@ pub fn probe(data: &[u8], format: ImageFormat, max_pixels: u64) -> Result<ImageI
     };
     let pixels = u64::from(info.stored_width) * u64::from(info.stored_height);
     if pixels > max_pixels || info.stored_width > MAX_SIDE || info.stored_height > MAX_SIDE {
-        return Err(MediaError::TooManyPixels {
-            width: info.width,
-            height: info.height,
-            limit: max_pixels,
-        });
+        return Err(MediaError::TooManyPixels { width: info.width, height: info.height, limit: max_pixels });
     }
     if info.stored_width == 0 || info.stored_height == 0 {
         return Err(MediaError::Corrupt("zero width or height".into()));
@@ -140,15 +136,7 @@ fn probe_jpeg(data: &[u8]) -> Result<ImageInfo, MediaError> {
         turbojpeg::Colorspace::RGB => "rgb8",
         _ => "ycbcr",
     };
-    Ok(oriented_info(
-        ImageFormat::Jpeg,
-        w,
-        hgt,
-        orientation,
-        color.into(),
-        false,
-        h.is_progressive,
-    ))
+    Ok(oriented_info(ImageFormat::Jpeg, w, hgt, orientation, color.into(), false, h.is_progressive))
 }
 
 fn dim(v: usize) -> Result<u32, MediaError> {
@@ -190,21 +178,11 @@ fn probe_with_image(data: &[u8], format: ImageFormat) -> Result<ImageInfo, Media
     use image::ImageDecoder;
     let mut reader = image::ImageReader::with_format(Cursor::new(data), format.to_image());
     reader.limits(image_limits());
-    let mut decoder = reader
-        .into_decoder()
-        .map_err(|e| classify_image_error(&e))?;
+    let mut decoder = reader.into_decoder().map_err(|e| classify_image_error(&e))?;
     let (w, h) = decoder.dimensions();
     let color = decoder.color_type();
     let orientation = decoder.orientation().map(orientation_code).unwrap_or(1);
-    Ok(oriented_info(
-        format,
-        w,
-        h,
-        orientation,
-        format!("{color:?}").to_ascii_lowercase(),
-        color.has_alpha(),
-        false,
-    ))
+    Ok(oriented_info(format, w, h, orientation, format!("{color:?}").to_ascii_lowercase(), color.has_alpha(), false))
 }
 
 fn orientation_code(o: image::metadata::Orientation) -> u8 {
@@ -223,11 +201,7 @@ fn orientation_code(o: image::metadata::Orientation) -> u8 {
 
 fn classify_image_error(e: &image::ImageError) -> MediaError {
     match e {
-        image::ImageError::Limits(_) => MediaError::TooManyPixels {
-            width: 0,
-            height: 0,
-            limit: 0,
-        },
+        image::ImageError::Limits(_) => MediaError::TooManyPixels { width: 0, height: 0, limit: 0 },
         image::ImageError::Unsupported(u) => MediaError::Unsupported(u.to_string()),
         other => MediaError::Corrupt(other.to_string()),
     }
@@ -282,17 +256,8 @@ fn plan_variant(info: &ImageInfo, v: &VariantSpec) -> Plan {
             if s >= 1.0 {
                 // Never upscale: crop the largest centred box of the target aspect, keep its size.
                 let aspect = bw / bh;
-                let (cw, ch) = if w / h > aspect {
-                    (h * aspect, h)
-                } else {
-                    (w, w / aspect)
-                };
-                (
-                    round(cw).min(info.width),
-                    round(ch).min(info.height),
-                    cw / w,
-                    ch / h,
-                )
+                let (cw, ch) = if w / h > aspect { (h * aspect, h) } else { (w, w / aspect) };
+                (round(cw).min(info.width), round(ch).min(info.height), cw / w, ch / h)
             } else {
                 (v.width, v.height, (bw / s) / w, (bh / s) / h)
             }
@@ -300,19 +265,9 @@ fn plan_variant(info: &ImageInfo, v: &VariantSpec) -> Plan {
     };
     let (fw, fh) = (fw.min(1.0), fh.min(1.0));
     if info.transposed() {
-        Plan {
-            out_w: out_h,
-            out_h: out_w,
-            crop_fw: fh,
-            crop_fh: fw,
-        }
+        Plan { out_w: out_h, out_h: out_w, crop_fw: fh, crop_fh: fw }
     } else {
-        Plan {
-            out_w,
-            out_h,
-            crop_fw: fw,
-            crop_fh: fh,
-        }
+        Plan { out_w, out_h, crop_fw: fw, crop_fh: fh }
     }
 }
 
@@ -325,10 +280,7 @@ pub fn render(
     max_pixels: u64,
 ) -> Result<Vec<Rendered>, MediaError> {
     let plans: Vec<Plan> = variants.iter().map(|v| plan_variant(info, v)).collect();
-    let needed = plans
-        .iter()
-        .map(|p| p.needed_scale(info.stored_width, info.stored_height))
-        .fold(0.0f64, f64::max);
+    let needed = plans.iter().map(|p| p.needed_scale(info.stored_width, info.stored_height)).fold(0.0f64, f64::max);
     let keep_alpha = info.has_alpha && variants.iter().any(|v| v.format != OutputFormat::Jpeg);
     let mut decoded = decode(data, info, needed, max_pixels)?;
     if decoded.channels == 4 && (!keep_alpha || decoded.is_opaque()) {
@@ -340,8 +292,7 @@ pub fn render(
     }
 
     let mut order: Vec<usize> = (0..variants.len()).collect();
-    order
-        .sort_by_key(|&i| std::cmp::Reverse(u64::from(plans[i].out_w) * u64::from(plans[i].out_h)));
+    order.sort_by_key(|&i| std::cmp::Reverse(u64::from(plans[i].out_w) * u64::from(plans[i].out_h)));
     let mut resizer = fast_image_resize::Resizer::new();
     // Full-frame intermediates (raw frame, same pixel format as `decoded`), smallest last.
     let mut intermediates: Vec<Raster> = Vec::new();
@@ -368,13 +319,8 @@ pub fn render(
         };
         pixels = pixels.oriented(info.orientation);
         let data = encode(&pixels, v)?;
-        out[i] = Some(Rendered {
-            name: v.name.clone(),
-            format: v.format,
-            width: pixels.width,
-            height: pixels.height,
-            data,
-        });
+        out[i] =
+            Some(Rendered { name: v.name.clone(), format: v.format, width: pixels.width, height: pixels.height, data });
         if p.full_frame() {
             intermediates.push(resized);
         }
@@ -384,19 +330,10 @@ pub fn render(
 
 /// Decodes at the smallest scale covering `needed` (a fraction of the stored size; JPEG only,
 /// other formats decode at full size). Returns RGB8 or RGBA8 in the stored frame.
-fn decode(
-    data: &[u8],
-    info: &ImageInfo,
-    needed: f64,
-    max_pixels: u64,
-) -> Result<Raster, MediaError> {
+fn decode(data: &[u8], info: &ImageInfo, needed: f64, max_pixels: u64) -> Result<Raster, MediaError> {
     let pixels = u64::from(info.stored_width) * u64::from(info.stored_height);
     if pixels > max_pixels {
-        return Err(MediaError::TooManyPixels {
-            width: info.width,
-            height: info.height,
-            limit: max_pixels,
-        });
+        return Err(MediaError::TooManyPixels { width: info.width, height: info.height, limit: max_pixels });
     }
     if info.format == ImageFormat::Jpeg && !matches!(info.color.as_str(), "cmyk" | "ycck") {
         return decode_jpeg(data, needed);
@@ -406,9 +343,7 @@ fn decode(
 
 /// libjpeg-turbo scaling factors are m/8; pick the smallest m with m/8 ≥ needed.
 fn dct_scale(needed: f64) -> usize {
-    (1..=8usize)
-        .find(|m| *m as f64 / 8.0 >= needed - 1e-9)
-        .unwrap_or(8)
+    (1..=8usize).find(|m| *m as f64 / 8.0 >= needed - 1e-9).unwrap_or(8)
 }
 
 fn decode_jpeg(data: &[u8], needed: f64) -> Result<Raster, MediaError> {
@@ -438,32 +373,18 @@ fn decode_jpeg(data: &[u8], needed: f64) -> Result<Raster, MediaError> {
     Raster::new(img.pixels, dim(scaled.width)?, dim(scaled.height)?, 3)
 }
 
-fn decode_with_image(
-    data: &[u8],
-    format: ImageFormat,
-    max_pixels: u64,
-) -> Result<Raster, MediaError> {
+fn decode_with_image(data: &[u8], format: ImageFormat, max_pixels: u64) -> Result<Raster, MediaError> {
     use image::ImageDecoder;
     let mut reader = image::ImageReader::with_format(Cursor::new(data), format.to_image());
     reader.limits(image_limits());
-    let decoder = reader
-        .into_decoder()
-        .map_err(|e| classify_image_error(&e))?;
+    let decoder = reader.into_decoder().map_err(|e| classify_image_error(&e))?;
     let (w, h) = decoder.dimensions();
     if u64::from(w) * u64::from(h) > max_pixels {
-        return Err(MediaError::TooManyPixels {
-            width: w,
-            height: h,
-            limit: max_pixels,
-        });
+        return Err(MediaError::TooManyPixels { width: w, height: h, limit: max_pixels });
     }
     // `from_decoder` bypasses the reader's limits, so the buffer size is checked here.
     if decoder.total_bytes() > max_pixels.saturating_mul(8) {
-        return Err(MediaError::TooManyPixels {
-            width: w,
-            height: h,
-            limit: max_pixels,
-        });
+        return Err(MediaError::TooManyPixels { width: w, height: h, limit: max_pixels });
     }
     let img = image::DynamicImage::from_decoder(decoder).map_err(|e| classify_image_error(&e))?;
     if img.color().has_alpha() {
@@ -478,17 +399,12 @@ fn decode_with_image(
 }
 
 fn encode(r: &Raster, v: &VariantSpec) -> Result<Vec<u8>, MediaError> {
-    let fail = |message: String| MediaError::Encode {
-        variant: v.name.clone(),
-        message,
-    };
+    let fail = |message: String| MediaError::Encode { variant: v.name.clone(), message };
     match v.format {
         OutputFormat::Jpeg => {
             let mut c = turbojpeg::Compressor::new().map_err(|e| fail(e.to_string()))?;
-            c.set_quality(i32::from(v.quality))
-                .map_err(|e| fail(e.to_string()))?;
-            c.set_subsamp(turbojpeg::Subsamp::Sub2x2)
-                .map_err(|e| fail(e.to_string()))?;
+            c.set_quality(i32::from(v.quality)).map_err(|e| fail(e.to_string()))?;
+            c.set_subsamp(turbojpeg::Subsamp::Sub2x2).map_err(|e| fail(e.to_string()))?;
             let img = turbojpeg::Image {
                 pixels: r.pixels.as_slice(),
                 width: r.width as usize,
@@ -499,29 +415,18 @@ fn encode(r: &Raster, v: &VariantSpec) -> Result<Vec<u8>, MediaError> {
             c.compress_to_vec(img).map_err(|e| fail(e.to_string()))
         }
         OutputFormat::Webp => {
-            let layout = if r.channels == 4 {
-                webp::PixelLayout::Rgba
-            } else {
-                webp::PixelLayout::Rgb
-            };
+            let layout = if r.channels == 4 { webp::PixelLayout::Rgba } else { webp::PixelLayout::Rgb };
             let enc = webp::Encoder::new(&r.pixels, layout, r.width, r.height);
-            let mut cfg = webp::WebPConfig::new()
-                .map_err(|()| fail("libwebp rejected its default config".into()))?;
+            let mut cfg = webp::WebPConfig::new().map_err(|()| fail("libwebp rejected its default config".into()))?;
             cfg.quality = f32::from(v.quality);
             cfg.method = i32::from(v.webp_method);
             cfg.thread_level = 0;
-            enc.encode_advanced(&cfg)
-                .map(|m| m.to_vec())
-                .map_err(|e| fail(format!("{e:?}")))
+            enc.encode_advanced(&cfg).map(|m| m.to_vec()).map_err(|e| fail(format!("{e:?}")))
         }
         OutputFormat::Png => {
             use image::ImageEncoder;
             let mut buf = Vec::new();
-            let color = if r.channels == 4 {
-                image::ExtendedColorType::Rgba8
-            } else {
-                image::ExtendedColorType::Rgb8
-            };
+            let color = if r.channels == 4 { image::ExtendedColorType::Rgba8 } else { image::ExtendedColorType::Rgb8 };
             image::codecs::png::PngEncoder::new(&mut buf)
                 .write_image(&r.pixels, r.width, r.height, color)
                 .map_err(|e| fail(e.to_string()))?;
@@ -541,15 +446,7 @@ mod tests {
 
     #[test]
     fn contain_never_upscales_and_keeps_aspect() {
-        let info = oriented_info(
-            ImageFormat::Jpeg,
-            4000,
-            3000,
-            1,
-            "ycbcr".into(),
-            false,
-            false,
-        );
+        let info = oriented_info(ImageFormat::Jpeg, 4000, 3000, 1, "ycbcr".into(), false, false);
         let p = plan_variant(&info, &variants()[0]);
         assert_eq!((p.out_w, p.out_h), (1440, 1080));
         let small = oriented_info(ImageFormat::Jpeg, 640, 480, 1, "ycbcr".into(), false, false);
@@ -560,12 +457,7 @@ mod tests {
     #[test]
     fn cover_crops_to_fill() {
         let info = oriented_info(ImageFormat::Png, 4000, 2000, 1, "rgb8".into(), false, false);
-        let v = VariantSpec {
-            fit: Fit::Cover,
-            width: 300,
-            height: 300,
-            ..variants()[1].clone()
-        };
+        let v = VariantSpec { fit: Fit::Cover, width: 300, height: 300, ..variants()[1].clone() };
         let p = plan_variant(&info, &v);
         assert_eq!((p.out_w, p.out_h), (300, 300));
         assert!((p.crop_fw - 0.5).abs() < 1e-9 && (p.crop_fh - 1.0).abs() < 1e-9);
@@ -577,15 +469,7 @@ mod tests {
 
     #[test]
     fn orientation_swaps_the_plan_into_the_stored_frame() {
-        let info = oriented_info(
-            ImageFormat::Jpeg,
-            4000,
-            3000,
-            6,
-            "ycbcr".into(),
-            false,
-            false,
-        );
+        let info = oriented_info(ImageFormat::Jpeg, 4000, 3000, 6, "ycbcr".into(), false, false);
         assert_eq!((info.width, info.height), (3000, 4000));
         let p = plan_variant(&info, &variants()[0]);
         // Upright 810×1080 becomes 1080×810 in the stored frame.
@@ -605,24 +489,11 @@ mod tests {
         let jpeg = samples::photo_jpeg(1600, 1200, 1);
         let info = probe(&jpeg, ImageFormat::Jpeg, 100_000_000).unwrap();
         let out = render(&jpeg, &info, &variants(), [255, 255, 255], 100_000_000).unwrap();
-        let dims: Vec<_> = out
-            .iter()
-            .map(|r| (r.name.as_str(), r.width, r.height))
-            .collect();
-        assert_eq!(
-            dims,
-            [
-                ("display", 1440, 1080),
-                ("thumb", 300, 225),
-                ("webp", 1440, 1080)
-            ]
-        );
+        let dims: Vec<_> = out.iter().map(|r| (r.name.as_str(), r.width, r.height)).collect();
+        assert_eq!(dims, [("display", 1440, 1080), ("thumb", 300, 225), ("webp", 1440, 1080)]);
         let d = image::load_from_memory(&out[0].data).unwrap();
         assert_eq!((d.width(), d.height()), (1440, 1080));
-        assert_eq!(
-            image::guess_format(&out[2].data).unwrap(),
-            image::ImageFormat::WebP
-        );
+        assert_eq!(image::guess_format(&out[2].data).unwrap(), image::ImageFormat::WebP);
     }
 
     #[test]
@@ -632,24 +503,14 @@ mod tests {
         let info = probe(&jpeg, ImageFormat::Jpeg, 100_000_000).unwrap();
         assert_eq!((info.width, info.height, info.orientation), (400, 800, 6));
         let out = render(&jpeg, &info, &variants()[..1], [255, 255, 255], 100_000_000).unwrap();
-        assert_eq!(
-            exif::jpeg_orientation(&out[0].data),
-            None,
-            "no EXIF in outputs"
-        );
+        assert_eq!(exif::jpeg_orientation(&out[0].data), None, "no EXIF in outputs");
         let img = image::load_from_memory(&out[0].data).unwrap().into_rgb8();
         assert_eq!(img.dimensions(), (400, 800));
         // Rotated clockwise, the stored left half (red) is now the top half.
         let top = img.get_pixel(200, 100);
         let bottom = img.get_pixel(200, 700);
-        assert!(
-            top[0] > 200 && top[2] < 60,
-            "top should be red, got {top:?}"
-        );
-        assert!(
-            bottom[2] > 200 && bottom[0] < 60,
-            "bottom should be blue, got {bottom:?}"
-        );
+        assert!(top[0] > 200 && top[2] < 60, "top should be red, got {top:?}");
+        assert!(bottom[2] > 200 && bottom[0] < 60, "bottom should be blue, got {bottom:?}");
     }
 
     #[test]
@@ -658,18 +519,11 @@ mod tests {
         let info = probe(&png, ImageFormat::Png, 100_000_000).unwrap();
         assert!(info.has_alpha);
         let mut vs = variants();
-        vs.push(VariantSpec {
-            name: "png".into(),
-            format: OutputFormat::Png,
-            ..vs[0].clone()
-        });
+        vs.push(VariantSpec { name: "png".into(), format: OutputFormat::Png, ..vs[0].clone() });
         let out = render(&png, &info, &vs, [255, 0, 255], 100_000_000).unwrap();
         let jpeg = image::load_from_memory(&out[0].data).unwrap().into_rgb8();
         let corner = jpeg.get_pixel(0, 0); // fully transparent corner → background
-        assert!(
-            corner[0] > 230 && corner[1] < 30 && corner[2] > 230,
-            "{corner:?}"
-        );
+        assert!(corner[0] > 230 && corner[1] < 30 && corner[2] > 230, "{corner:?}");
         let png_out = image::load_from_memory(&out[3].data).unwrap();
         assert!(png_out.color().has_alpha());
         assert_eq!(png_out.into_rgba8().get_pixel(0, 0)[3], 0);
@@ -694,8 +548,8 @@ mod tests {
         assert!(matches!(e, MediaError::Corrupt(_)), "{e}");
         let png = samples::alpha_png(300, 300);
         let cut = &png[..png.len() / 2];
-        let r = probe(cut, ImageFormat::Png, 100_000_000)
-            .and_then(|i| render(cut, &i, &variants(), [255; 3], 100_000_000));
+        let r =
+            probe(cut, ImageFormat::Png, 100_000_000).and_then(|i| render(cut, &i, &variants(), [255; 3], 100_000_000));
         assert!(matches!(r, Err(MediaError::Corrupt(_))), "{r:?}");
     }
 }

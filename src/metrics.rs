@@ -4,8 +4,8 @@
 //! never an upload id or a file name.
 
 use prometheus::{
-    Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
-    IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 /// Every metric uploadd exports.
@@ -51,46 +51,26 @@ impl Metrics {
     pub fn new() -> Metrics {
         let registry = Registry::new();
         let reg = |c: Box<dyn prometheus::core::Collector>| must(registry.register(c));
-        let stage_buckets = vec![
-            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
-            1800.0,
-        ];
+        let stage_buckets =
+            vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0];
         let m = Metrics {
             jobs: must(IntCounterVec::new(
-                Opts::new(
-                    "uploadd_jobs_total",
-                    "Jobs that reached an outcome, by profile and outcome.",
-                ),
+                Opts::new("uploadd_jobs_total", "Jobs that reached an outcome, by profile and outcome."),
                 &["profile", "outcome"],
             )),
             stage_duration: must(HistogramVec::new(
-                HistogramOpts::new(
-                    "uploadd_stage_duration_seconds",
-                    "Time spent in each pipeline stage.",
-                )
-                .buckets(stage_buckets),
+                HistogramOpts::new("uploadd_stage_duration_seconds", "Time spent in each pipeline stage.")
+                    .buckets(stage_buckets),
                 &["stage"],
             )),
             stage_failures: must(IntCounterVec::new(
-                Opts::new(
-                    "uploadd_stage_failures_total",
-                    "Stage failures by stage and kind (transient, permanent).",
-                ),
+                Opts::new("uploadd_stage_failures_total", "Stage failures by stage and kind (transient, permanent)."),
                 &["stage", "kind"],
             )),
-            retries: must(IntCounter::new(
-                "uploadd_retries_total",
-                "Jobs scheduled for another attempt.",
-            )),
-            in_flight: must(IntGauge::new(
-                "uploadd_jobs_in_flight",
-                "Jobs being processed by this daemon.",
-            )),
+            retries: must(IntCounter::new("uploadd_retries_total", "Jobs scheduled for another attempt.")),
+            in_flight: must(IntGauge::new("uploadd_jobs_in_flight", "Jobs being processed by this daemon.")),
             queue_jobs: must(IntGaugeVec::new(
-                Opts::new(
-                    "uploadd_queue_jobs",
-                    "Jobs in the queue by state (pending, scheduled, running, dead).",
-                ),
+                Opts::new("uploadd_queue_jobs", "Jobs in the queue by state (pending, scheduled, running, dead)."),
                 &["state"],
             )),
             queue_oldest_age: must(Gauge::new(
@@ -101,26 +81,12 @@ impl Metrics {
                 "uploadd_queue_errors_total",
                 "Failed queue operations (fetch, settle, heartbeat).",
             )),
-            bytes_in: must(IntCounter::new(
-                "uploadd_bytes_in_total",
-                "Bytes of originals fetched.",
-            )),
-            bytes_out: must(IntCounter::new(
-                "uploadd_bytes_out_total",
-                "Bytes of outputs stored.",
-            )),
-            infected: must(IntCounter::new(
-                "uploadd_infected_files_total",
-                "Files clamd reported infected.",
-            )),
+            bytes_in: must(IntCounter::new("uploadd_bytes_in_total", "Bytes of originals fetched.")),
+            bytes_out: must(IntCounter::new("uploadd_bytes_out_total", "Bytes of outputs stored.")),
+            infected: must(IntCounter::new("uploadd_infected_files_total", "Files clamd reported infected.")),
             video_transcode_seconds: must(Histogram::with_opts(
-                HistogramOpts::new(
-                    "uploadd_video_transcode_seconds",
-                    "Wall time of video transcodes.",
-                )
-                .buckets(vec![
-                    1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0,
-                ]),
+                HistogramOpts::new("uploadd_video_transcode_seconds", "Wall time of video transcodes.")
+                    .buckets(vec![1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0]),
             )),
             video_progress: must(Gauge::new(
                 "uploadd_video_transcode_progress_ratio",
@@ -134,10 +100,7 @@ impl Metrics {
                 &["sweep", "result"],
             )),
             sweep_runs: must(IntCounterVec::new(
-                Opts::new(
-                    "uploadd_sweep_runs_total",
-                    "Sweep runs by sweep and outcome (success, failure, skipped).",
-                ),
+                Opts::new("uploadd_sweep_runs_total", "Sweep runs by sweep and outcome (success, failure, skipped)."),
                 &["sweep", "outcome"],
             )),
             sweep_last_success: must(prometheus::GaugeVec::new(
@@ -187,17 +150,12 @@ impl Metrics {
         reg(Box::new(m.heartbeat.clone()));
         reg(Box::new(m.ready.clone()));
         let build = must(IntGaugeVec::new(
-            Opts::new(
-                "uploadd_build_info",
-                "Build information; the value is always 1.",
-            ),
+            Opts::new("uploadd_build_info", "Build information; the value is always 1."),
             &["version"],
         ));
         build.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
         reg(Box::new(build));
-        reg(Box::new(
-            prometheus::process_collector::ProcessCollector::for_self(),
-        ));
+        reg(Box::new(prometheus::process_collector::ProcessCollector::for_self()));
         // Pre-create the label sets dashboards and alerts query, so they exist from the start.
         for state in ["pending", "scheduled", "running", "dead"] {
             m.queue_jobs.with_label_values(&[state]);
@@ -233,9 +191,7 @@ impl Metrics {
 
     /// Times a stage; the histogram is observed when the guard drops, so cancelled stages count.
     pub fn time_stage(&self, stage: crate::pipeline::Stage) -> prometheus::HistogramTimer {
-        self.stage_duration
-            .with_label_values(&[stage.as_str()])
-            .start_timer()
+        self.stage_duration.with_label_values(&[stage.as_str()]).start_timer()
     }
 }
 
@@ -254,10 +210,7 @@ mod tests {
         let m = Metrics::new();
         m.jobs.with_label_values(&["default", "ready"]).inc();
         let text = m.render();
-        assert!(
-            text.contains("uploadd_jobs_total{outcome=\"ready\",profile=\"default\"} 1"),
-            "{text}"
-        );
+        assert!(text.contains("uploadd_jobs_total{outcome=\"ready\",profile=\"default\"} 1"), "{text}");
         assert!(text.contains("uploadd_build_info{version="));
         assert!(text.contains("process_resident_memory_bytes"));
         assert!(text.contains("uploadd_stage_duration_seconds_bucket{stage=\"scan\""));

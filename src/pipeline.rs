@@ -39,15 +39,8 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 7] = [
-        Stage::Fetch,
-        Stage::Scan,
-        Stage::Validate,
-        Stage::Image,
-        Stage::Video,
-        Stage::Store,
-        Stage::Commit,
-    ];
+    pub const ALL: [Stage; 7] =
+        [Stage::Fetch, Stage::Scan, Stage::Validate, Stage::Image, Stage::Video, Stage::Store, Stage::Commit];
     pub fn as_str(self) -> &'static str {
         match self {
             Stage::Fetch => "fetch",
@@ -65,66 +58,38 @@ impl Stage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
     /// Infrastructure or resource trouble: try again later.
-    Transient {
-        stage: Stage,
-        code: &'static str,
-        message: String,
-    },
+    Transient { stage: Stage, code: &'static str, message: String },
     /// The input is unacceptable: `rejected`, never retried.
-    Reject {
-        stage: Stage,
-        code: &'static str,
-        message: String,
-    },
+    Reject { stage: Stage, code: &'static str, message: String },
     /// Permanent but not the input's fault (e.g. an encoder bug): `failed`.
-    Fail {
-        stage: Stage,
-        code: &'static str,
-        message: String,
-    },
+    Fail { stage: Stage, code: &'static str, message: String },
 }
 
 impl Failure {
     pub fn transient(stage: Stage, code: &'static str, message: impl Into<String>) -> Failure {
-        Failure::Transient {
-            stage,
-            code,
-            message: message.into(),
-        }
+        Failure::Transient { stage, code, message: message.into() }
     }
     pub fn reject(stage: Stage, code: &'static str, message: impl Into<String>) -> Failure {
-        Failure::Reject {
-            stage,
-            code,
-            message: message.into(),
-        }
+        Failure::Reject { stage, code, message: message.into() }
     }
     pub fn fail(stage: Stage, code: &'static str, message: impl Into<String>) -> Failure {
-        Failure::Fail {
-            stage,
-            code,
-            message: message.into(),
-        }
+        Failure::Fail { stage, code, message: message.into() }
     }
     pub fn stage(&self) -> Stage {
         match self {
-            Failure::Transient { stage, .. }
-            | Failure::Reject { stage, .. }
-            | Failure::Fail { stage, .. } => *stage,
+            Failure::Transient { stage, .. } | Failure::Reject { stage, .. } | Failure::Fail { stage, .. } => *stage,
         }
     }
     pub fn code(&self) -> &'static str {
         match self {
-            Failure::Transient { code, .. }
-            | Failure::Reject { code, .. }
-            | Failure::Fail { code, .. } => code,
+            Failure::Transient { code, .. } | Failure::Reject { code, .. } | Failure::Fail { code, .. } => code,
         }
     }
     pub fn message(&self) -> &str {
         match self {
-            Failure::Transient { message, .. }
-            | Failure::Reject { message, .. }
-            | Failure::Fail { message, .. } => message,
+            Failure::Transient { message, .. } | Failure::Reject { message, .. } | Failure::Fail { message, .. } => {
+                message
+            }
         }
     }
     fn kind(&self) -> &'static str {
@@ -141,15 +106,9 @@ pub enum JobOutcome {
     /// The upload is terminal (now or already): acknowledge.
     Finished { upload_id: Uuid, status: Status },
     /// Try again later (the worker applies backoff and the attempt limit).
-    Retry {
-        upload_id: Option<Uuid>,
-        failure: Failure,
-    },
+    Retry { upload_id: Option<Uuid>, failure: Failure },
     /// Cannot be processed or recorded as an upload of its own: park in the dead set.
-    DeadLetter {
-        upload_id: Option<Uuid>,
-        reason: String,
-    },
+    DeadLetter { upload_id: Option<Uuid>, reason: String },
 }
 
 fn storage_failure(stage: Stage, e: StorageError) -> Failure {
@@ -177,19 +136,10 @@ pub async fn run_delivery(app: &Arc<App>, d: &Delivery) -> JobOutcome {
             return match app.db.record_invalid_job(id, &reason).await {
                 Ok(true) => {
                     app.notify_terminal(id).await;
-                    JobOutcome::DeadLetter {
-                        upload_id: Some(id),
-                        reason,
-                    }
+                    JobOutcome::DeadLetter { upload_id: Some(id), reason }
                 }
-                Ok(false) => JobOutcome::DeadLetter {
-                    upload_id: None,
-                    reason,
-                },
-                Err(e) => JobOutcome::Retry {
-                    upload_id: None,
-                    failure: db_failure(Stage::Validate, e),
-                },
+                Ok(false) => JobOutcome::DeadLetter { upload_id: None, reason },
+                Err(e) => JobOutcome::Retry { upload_id: None, failure: db_failure(Stage::Validate, e) },
             };
         }
     };
@@ -203,20 +153,11 @@ pub async fn run_delivery(app: &Arc<App>, d: &Delivery) -> JobOutcome {
         tracing::error!(upload = %id, "{msg}; parking it as failed.");
         return match app.db.finish(id, Status::Failed, "crashed", &msg).await {
             Ok(_) => {
-                app.metrics
-                    .jobs
-                    .with_label_values(&[&job.profile, "failed"])
-                    .inc();
+                app.metrics.jobs.with_label_values(&[&job.profile, "failed"]).inc();
                 app.notify_terminal(id).await;
-                JobOutcome::DeadLetter {
-                    upload_id: Some(id),
-                    reason: msg,
-                }
+                JobOutcome::DeadLetter { upload_id: Some(id), reason: msg }
             }
-            Err(e) => JobOutcome::Retry {
-                upload_id: Some(id),
-                failure: db_failure(Stage::Fetch, e),
-            },
+            Err(e) => JobOutcome::Retry { upload_id: Some(id), failure: db_failure(Stage::Fetch, e) },
         };
     }
     let row = match app.db.claim(&job, d.attempts + 1, d.deliveries).await {
@@ -229,14 +170,10 @@ pub async fn run_delivery(app: &Arc<App>, d: &Delivery) -> JobOutcome {
                     tracing::warn!(upload = %id, error = %e, "Could not delete the original of a finished upload.");
                 }
             }
-            app.metrics
-                .jobs
-                .with_label_values(&[&job.profile, "duplicate"])
-                .inc();
-            return JobOutcome::Finished {
-                upload_id: id,
-                status: row.status,
-            };
+            app.metrics.jobs.with_label_values(&[&job.profile, "duplicate"]).inc();
+            // Announce it if a crash came between the commit and the announcement.
+            app.notify_terminal(id).await;
+            return JobOutcome::Finished { upload_id: id, status: row.status };
         }
         Ok(Claim::Conflict(row)) => {
             let reason = format!(
@@ -244,84 +181,46 @@ pub async fn run_delivery(app: &Arc<App>, d: &Delivery) -> JobOutcome {
                 row.source_key, row.profile, job.source_key, job.profile
             );
             tracing::warn!(upload = %id, "{reason}");
-            app.metrics
-                .jobs
-                .with_label_values(&[&job.profile, "conflict"])
-                .inc();
-            return JobOutcome::DeadLetter {
-                upload_id: None,
-                reason,
-            };
+            app.metrics.jobs.with_label_values(&[&job.profile, "conflict"]).inc();
+            return JobOutcome::DeadLetter { upload_id: None, reason };
         }
         Err(e) => {
-            return JobOutcome::Retry {
-                upload_id: Some(id),
-                failure: db_failure(Stage::Fetch, e),
-            };
+            return JobOutcome::Retry { upload_id: Some(id), failure: db_failure(Stage::Fetch, e) };
         }
     };
     app.metrics.in_flight.inc();
-    let result =
-        tokio::time::timeout(app.cfg.worker.job_timeout.get(), process(app, &job, &row)).await;
+    let result = tokio::time::timeout(app.cfg.worker.job_timeout.get(), process(app, &job, &row)).await;
     app.metrics.in_flight.dec();
     let result = result.unwrap_or_else(|_| {
         Err(Failure::transient(
             Stage::Fetch,
             "timeout",
-            format!(
-                "the attempt exceeded worker.job_timeout ({})",
-                app.cfg.worker.job_timeout
-            ),
+            format!("the attempt exceeded worker.job_timeout ({})", app.cfg.worker.job_timeout),
         ))
     });
     match result {
         Ok(status) => {
-            app.metrics
-                .jobs
-                .with_label_values(&[&job.profile, status.as_str()])
-                .inc();
+            app.metrics.jobs.with_label_values(&[&job.profile, status.as_str()]).inc();
             app.notify_terminal(id).await;
-            JobOutcome::Finished {
-                upload_id: id,
-                status,
-            }
+            JobOutcome::Finished { upload_id: id, status }
         }
         Err(f) => {
-            app.metrics
-                .stage_failures
-                .with_label_values(&[f.stage().as_str(), f.kind()])
-                .inc();
+            app.metrics.stage_failures.with_label_values(&[f.stage().as_str(), f.kind()]).inc();
             match f {
                 Failure::Transient { .. } => {
                     tracing::warn!(upload = %id, stage = f.stage().as_str(), code = f.code(), error = f.message(), "Stage failed; will retry.");
-                    JobOutcome::Retry {
-                        upload_id: Some(id),
-                        failure: f,
-                    }
+                    JobOutcome::Retry { upload_id: Some(id), failure: f }
                 }
                 Failure::Reject { .. } | Failure::Fail { .. } => {
-                    let status = if matches!(f, Failure::Reject { .. }) {
-                        Status::Rejected
-                    } else {
-                        Status::Failed
-                    };
+                    let status = if matches!(f, Failure::Reject { .. }) { Status::Rejected } else { Status::Failed };
                     tracing::info!(upload = %id, stage = f.stage().as_str(), code = f.code(), reason = f.message(), "Upload {status}.");
                     match app.db.finish(id, status, f.code(), f.message()).await {
                         Ok(_) => {
-                            app.metrics
-                                .jobs
-                                .with_label_values(&[&job.profile, status.as_str()])
-                                .inc();
+                            app.metrics.jobs.with_label_values(&[&job.profile, status.as_str()]).inc();
                             app.notify_terminal(id).await;
-                            JobOutcome::Finished {
-                                upload_id: id,
-                                status,
-                            }
+                            JobOutcome::Finished { upload_id: id, status }
                         }
-                        Err(e) => JobOutcome::Retry {
-                            upload_id: Some(id),
-                            failure: db_failure(f.stage(), e),
-                        },
+                        Err(e) => JobOutcome::Retry { upload_id: Some(id), failure: db_failure(f.stage(), e) },
                     }
                 }
             }
@@ -338,23 +237,11 @@ async fn process(app: &Arc<App>, job: &UploadJob, row: &UploadRecord) -> Result<
         .profiles
         .get(&job.profile)
         .ok_or_else(|| {
-            Failure::reject(
-                Stage::Validate,
-                "unknown_profile",
-                format!("unknown profile {:?}", job.profile),
-            )
+            Failure::reject(Stage::Validate, "unknown_profile", format!("unknown profile {:?}", job.profile))
         })?
         .clone();
     let dir = app.workdir.job_dir(&id.to_string()).map_err(|e| {
-        Failure::transient(
-            Stage::Fetch,
-            if e.is_disk_full() {
-                "disk_full"
-            } else {
-                "temp_unavailable"
-            },
-            e.to_string(),
-        )
+        Failure::transient(Stage::Fetch, if e.is_disk_full() { "disk_full" } else { "temp_unavailable" }, e.to_string())
     })?;
     crate::failpoint::hit("fetch").await;
 
@@ -362,11 +249,7 @@ async fn process(app: &Arc<App>, job: &UploadJob, row: &UploadRecord) -> Result<
     let source = dir.file("source");
     let fetched = {
         let _t = app.metrics.time_stage(Stage::Fetch);
-        match app
-            .storage
-            .fetch_to_file(&job.source_key, &source, profile.max_bytes.bytes())
-            .await
-        {
+        match app.storage.fetch_to_file(&job.source_key, &source, profile.max_bytes.bytes()).await {
             Ok(f) => f,
             Err(StorageError::NotFound(_)) => return missing_source(app, job).await,
             Err(StorageError::TooLarge { limit, size }) => {
@@ -374,9 +257,7 @@ async fn process(app: &Arc<App>, job: &UploadJob, row: &UploadRecord) -> Result<
                     Stage::Fetch,
                     "too_large",
                     match size {
-                        Some(s) => format!(
-                            "file is {s} bytes, larger than the profile's limit of {limit} bytes"
-                        ),
+                        Some(s) => format!("file is {s} bytes, larger than the profile's limit of {limit} bytes"),
                         None => format!(
                             "file is larger than the profile's limit of {limit} bytes (stopped reading at the limit)"
                         ),
@@ -407,21 +288,15 @@ async fn process(app: &Arc<App>, job: &UploadJob, row: &UploadRecord) -> Result<
                 )
             })?;
             match scanner.scan_file(&source, fetched.bytes).await {
-                Ok(Verdict::Clean) => app
-                    .db
-                    .record_scan_clean(id, &fetched.sha256)
-                    .await
-                    .map_err(|e| db_failure(Stage::Scan, e))?,
+                Ok(Verdict::Clean) => {
+                    app.db.record_scan_clean(id, &fetched.sha256).await.map_err(|e| db_failure(Stage::Scan, e))?
+                }
                 Ok(Verdict::Infected(sig)) => return quarantine(app, job, &sig).await,
                 Ok(Verdict::Unscannable(why)) => {
                     return Err(Failure::reject(Stage::Scan, "unscannable", why));
                 }
                 Err(e) => {
-                    return Err(Failure::transient(
-                        Stage::Scan,
-                        "scanner_unavailable",
-                        e.to_string(),
-                    ));
+                    return Err(Failure::transient(Stage::Scan, "scanner_unavailable", e.to_string()));
                 }
             }
         }
@@ -447,30 +322,10 @@ async fn process(app: &Arc<App>, job: &UploadJob, row: &UploadRecord) -> Result<
     // 4. image variants or video
     let rendered = match detected.kind {
         MediaKind::Image => {
-            render_image(
-                app,
-                id,
-                &profile,
-                &detected,
-                &source,
-                &fetched.sha256,
-                fetched.bytes,
-                &dir,
-            )
-            .await?
+            render_image(app, id, &profile, &detected, &source, &fetched.sha256, fetched.bytes, &dir).await?
         }
         MediaKind::Video => {
-            video::render_video(
-                app,
-                id,
-                &profile,
-                &detected,
-                &source,
-                &fetched.sha256,
-                fetched.bytes,
-                &dir,
-            )
-            .await?
+            video::render_video(app, id, &profile, &detected, &source, &fetched.sha256, fetched.bytes, &dir).await?
         }
     };
     crate::failpoint::hit("store").await;
@@ -479,19 +334,14 @@ async fn process(app: &Arc<App>, job: &UploadJob, row: &UploadRecord) -> Result<
     let mut outputs = Vec::with_capacity(rendered.len() + 1);
     {
         let _t = app.metrics.time_stage(Stage::Store);
-        let cache = (!app.cfg.storage.cache_control.is_empty())
-            .then_some(app.cfg.storage.cache_control.as_str());
+        let cache = (!app.cfg.storage.cache_control.is_empty()).then_some(app.cfg.storage.cache_control.as_str());
         for r in &rendered {
             let key = output_key(&app.cfg.storage.output_prefix, id, &r.variant, r.extension);
             app.storage
                 .put_file(
                     &key,
                     &r.path,
-                    PutOptions {
-                        content_type: r.content_type,
-                        cache_control: cache,
-                        sha256: Some(&r.sha256),
-                    },
+                    PutOptions { content_type: r.content_type, cache_control: cache, sha256: Some(&r.sha256) },
                 )
                 .await
                 .map_err(|e| storage_failure(Stage::Store, e))?;
@@ -513,11 +363,7 @@ async fn process(app: &Arc<App>, job: &UploadJob, row: &UploadRecord) -> Result<
                 .put_file(
                     &key,
                     &source,
-                    PutOptions {
-                        content_type: &detected.mime,
-                        cache_control: cache,
-                        sha256: Some(&fetched.sha256),
-                    },
+                    PutOptions { content_type: &detected.mime, cache_control: cache, sha256: Some(&fetched.sha256) },
                 )
                 .await
                 .map_err(|e| storage_failure(Stage::Store, e))?;
@@ -537,18 +383,11 @@ async fn process(app: &Arc<App>, job: &UploadJob, row: &UploadRecord) -> Result<
     // 6. commit, then (only then) delete the original.
     let committed = {
         let _t = app.metrics.time_stage(Stage::Commit);
-        app.db
-            .commit_ready(id, &outputs)
-            .await
-            .map_err(|e| db_failure(Stage::Commit, e))?
+        app.db.commit_ready(id, &outputs).await.map_err(|e| db_failure(Stage::Commit, e))?
     };
     if !committed {
         // Someone else finished or cancelled this upload meanwhile.
-        let now = app
-            .db
-            .get(&id.to_string())
-            .await
-            .map_err(|e| db_failure(Stage::Commit, e))?;
+        let now = app.db.get(&id.to_string()).await.map_err(|e| db_failure(Stage::Commit, e))?;
         let status = now.as_ref().map_or(Status::Cancelled, |r| r.status);
         if status != Status::Ready {
             for o in &outputs {
@@ -619,21 +458,12 @@ async fn missing_source(app: &Arc<App>, job: &UploadJob) -> Result<Status, Failu
     let qkey = quarantine_key(app, job.upload_id);
     if matches!(app.storage.head(&qkey).await, Ok(Some(_))) {
         app.db
-            .finish(
-                job.upload_id,
-                Status::Rejected,
-                "infected",
-                "infected (quarantined in an earlier attempt)",
-            )
+            .finish(job.upload_id, Status::Rejected, "infected", "infected (quarantined in an earlier attempt)")
             .await
             .map_err(|e| db_failure(Stage::Scan, e))?;
         return Ok(Status::Rejected);
     }
-    Err(Failure::reject(
-        Stage::Fetch,
-        "source_missing",
-        format!("source object {:?} does not exist", job.source_key),
-    ))
+    Err(Failure::reject(Stage::Fetch, "source_missing", format!("source object {:?} does not exist", job.source_key)))
 }
 
 fn quarantine_key(app: &App, id: Uuid) -> String {
@@ -645,35 +475,20 @@ fn quarantine_key(app: &App, id: Uuid) -> String {
 async fn quarantine(app: &Arc<App>, job: &UploadJob, signature: &str) -> Result<Status, Failure> {
     let id = job.upload_id;
     app.metrics.infected.inc();
-    app.metrics
-        .stage_failures
-        .with_label_values(&[Stage::Scan.as_str(), "permanent"])
-        .inc();
+    app.metrics.stage_failures.with_label_values(&[Stage::Scan.as_str(), "permanent"]).inc();
     tracing::warn!(upload = %id, signature, "Infected file; quarantining.");
     let qkey = quarantine_key(app, id);
     app.storage
         .copy(
             &job.source_key,
             &qkey,
-            PutOptions {
-                content_type: "application/octet-stream",
-                cache_control: None,
-                sha256: None,
-            },
+            PutOptions { content_type: "application/octet-stream", cache_control: None, sha256: None },
         )
         .await
         .map_err(|e| storage_failure(Stage::Scan, e))?;
-    app.storage
-        .delete(&job.source_key)
-        .await
-        .map_err(|e| storage_failure(Stage::Scan, e))?;
+    app.storage.delete(&job.source_key).await.map_err(|e| storage_failure(Stage::Scan, e))?;
     app.db
-        .finish(
-            id,
-            Status::Rejected,
-            "infected",
-            &format!("infected: {signature}"),
-        )
+        .finish(id, Status::Rejected, "infected", &format!("infected: {signature}"))
         .await
         .map_err(|e| db_failure(Stage::Scan, e))?;
     Ok(Status::Rejected)
@@ -681,12 +496,8 @@ async fn quarantine(app: &Arc<App>, job: &UploadJob, signature: &str) -> Result<
 
 fn media_failure(stage: Stage, e: MediaError) -> Failure {
     match e {
-        MediaError::Corrupt(m) => {
-            Failure::reject(stage, "corrupt", format!("corrupt or truncated file: {m}"))
-        }
-        MediaError::TooManyPixels { .. } => {
-            Failure::reject(stage, "too_many_pixels", e.to_string())
-        }
+        MediaError::Corrupt(m) => Failure::reject(stage, "corrupt", format!("corrupt or truncated file: {m}")),
+        MediaError::TooManyPixels { .. } => Failure::reject(stage, "too_many_pixels", e.to_string()),
         MediaError::Unsupported(m) => Failure::reject(stage, "unsupported", m),
         MediaError::Encode { .. } => Failure::fail(stage, "encode_failed", e.to_string()),
     }
@@ -704,11 +515,7 @@ async fn render_image(
     dir: &JobDir,
 ) -> Result<Vec<Produced>, Failure> {
     let format = ImageFormat::from_mime(&detected.mime).ok_or_else(|| {
-        Failure::reject(
-            Stage::Validate,
-            "type_not_allowed",
-            format!("{} is not an image", detected.mime),
-        )
+        Failure::reject(Stage::Validate, "type_not_allowed", format!("{} is not an image", detected.mime))
     })?;
     let data = tokio::fs::read(source)
         .await
@@ -772,15 +579,7 @@ fn content_type_of(f: OutputFormat) -> &'static str {
 
 pub(crate) async fn write_output(path: &std::path::Path, data: &[u8]) -> Result<(), Failure> {
     tokio::fs::write(path, data).await.map_err(|e| {
-        let code = if e.raw_os_error() == Some(libc::ENOSPC) {
-            "disk_full"
-        } else {
-            "temp_unavailable"
-        };
-        Failure::transient(
-            Stage::Image,
-            code,
-            format!("writing {}: {e}", path.display()),
-        )
+        let code = if e.raw_os_error() == Some(libc::ENOSPC) { "disk_full" } else { "temp_unavailable" };
+        Failure::transient(Stage::Image, code, format!("writing {}: {e}", path.display()))
     })
 }

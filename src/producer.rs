@@ -18,10 +18,7 @@ pub enum ProducerError {
     #[error("unknown profile {0:?} (configured: {1})")]
     UnknownProfile(String, String),
     #[error("cannot read {path}: {source}")]
-    Unreadable {
-        path: String,
-        source: std::io::Error,
-    },
+    Unreadable { path: String, source: std::io::Error },
     #[error("{path} is not a regular file")]
     NotAFile { path: String },
     #[error("upload id {0} already exists; choose another id or omit --id")]
@@ -47,41 +44,23 @@ pub struct EnqueueOptions {
 
 /// Copies a local file to `{incoming_prefix}{upload_id}` in the store and enqueues it.
 /// Returns the upload id.
-pub async fn enqueue_file(
-    app: &App,
-    path: &Path,
-    profile: &str,
-    opts: EnqueueOptions,
-) -> Result<Uuid, ProducerError> {
+pub async fn enqueue_file(app: &App, path: &Path, profile: &str, opts: EnqueueOptions) -> Result<Uuid, ProducerError> {
     if !app.cfg.profiles.contains_key(profile) {
         let known: Vec<&str> = app.cfg.profiles.keys().map(String::as_str).collect();
-        return Err(ProducerError::UnknownProfile(
-            profile.to_owned(),
-            known.join(", "),
-        ));
+        return Err(ProducerError::UnknownProfile(profile.to_owned(), known.join(", ")));
     }
     let meta = tokio::fs::metadata(path)
         .await
-        .map_err(|source| ProducerError::Unreadable {
-            path: path.display().to_string(),
-            source,
-        })?;
+        .map_err(|source| ProducerError::Unreadable { path: path.display().to_string(), source })?;
     if !meta.is_file() {
-        return Err(ProducerError::NotAFile {
-            path: path.display().to_string(),
-        });
+        return Err(ProducerError::NotAFile { path: path.display().to_string() });
     }
     // Readable? (metadata alone does not prove it.)
     tokio::fs::File::open(path)
         .await
-        .map_err(|source| ProducerError::Unreadable {
-            path: path.display().to_string(),
-            source,
-        })?;
+        .map_err(|source| ProducerError::Unreadable { path: path.display().to_string(), source })?;
     let id = opts.upload_id.unwrap_or_else(Uuid::now_v7);
-    if app.db.get(&id.to_string()).await?.is_some()
-        || app.queue.find(&id.to_string()).await?.is_some()
-    {
+    if app.db.get(&id.to_string()).await?.is_some() || app.queue.find(&id.to_string()).await?.is_some() {
         return Err(ProducerError::DuplicateId(id));
     }
     let key = format!("{}{id}", app.cfg.storage.incoming_prefix);
@@ -101,11 +80,7 @@ pub async fn enqueue_file(
         .put_file(
             &key,
             path,
-            PutOptions {
-                content_type: "application/octet-stream",
-                cache_control: None,
-                sha256: None,
-            },
+            PutOptions { content_type: "application/octet-stream", cache_control: None, sha256: None },
         )
         .await?;
     enqueue_job(app, &job).await?;

@@ -51,9 +51,7 @@ pub struct Delivery {
 impl Delivery {
     /// Deliveries that ended without an outcome (the worker died or lost its lease).
     pub fn crashes(&self) -> u32 {
-        self.deliveries
-            .saturating_sub(1)
-            .saturating_sub(self.attempts)
+        self.deliveries.saturating_sub(1).saturating_sub(self.attempts)
     }
 }
 
@@ -108,12 +106,8 @@ pub enum Queue {
 impl Queue {
     pub async fn connect(cfg: &Config) -> Result<Queue, QueueError> {
         match cfg.queue_location() {
-            QueueLocation::Redis(url) => {
-                Ok(Queue::Redis(RedisQueue::connect(&url, &cfg.queue).await?))
-            }
-            QueueLocation::Sqlite(path) => {
-                Ok(Queue::Sqlite(SqliteQueue::open(&path, &cfg.queue).await?))
-            }
+            QueueLocation::Redis(url) => Ok(Queue::Redis(RedisQueue::connect(&url, &cfg.queue).await?)),
+            QueueLocation::Sqlite(path) => Ok(Queue::Sqlite(SqliteQueue::open(&path, &cfg.queue).await?)),
         }
     }
 
@@ -126,12 +120,7 @@ impl Queue {
 
     /// Enqueues `payload` under `task_id` (the upload id); a second push of the same id is a
     /// no-op reported as `Duplicate`.
-    pub async fn push(
-        &self,
-        task_id: &str,
-        payload: &str,
-        idempotency_key: &str,
-    ) -> Result<PushOutcome, QueueError> {
+    pub async fn push(&self, task_id: &str, payload: &str, idempotency_key: &str) -> Result<PushOutcome, QueueError> {
         match self {
             Queue::Redis(q) => q.push(task_id, payload, idempotency_key).await,
             Queue::Sqlite(q) => q.push(task_id, payload, idempotency_key).await,
@@ -147,11 +136,7 @@ impl Queue {
     }
 
     /// Takes up to `max` due jobs. Also returns when the next scheduled job becomes due (ms).
-    pub async fn fetch(
-        &self,
-        worker: &str,
-        max: usize,
-    ) -> Result<(Vec<Delivery>, Option<i64>), QueueError> {
+    pub async fn fetch(&self, worker: &str, max: usize) -> Result<(Vec<Delivery>, Option<i64>), QueueError> {
         match self {
             Queue::Redis(q) => q.fetch(worker, max).await,
             Queue::Sqlite(q) => q.fetch(worker, max).await,
@@ -167,12 +152,7 @@ impl Queue {
     }
 
     /// Settles a delivery; false if this worker no longer held it.
-    pub async fn settle(
-        &self,
-        worker: &str,
-        task_id: &str,
-        how: &Settle,
-    ) -> Result<bool, QueueError> {
+    pub async fn settle(&self, worker: &str, task_id: &str, how: &Settle) -> Result<bool, QueueError> {
         match self {
             Queue::Redis(q) => q.settle(worker, task_id, how).await,
             Queue::Sqlite(q) => q.settle(worker, task_id, how).await,

@@ -26,10 +26,7 @@ pub enum Verdict {
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
     #[error("clamd at {addr} is unreachable or failed: {source}")]
-    Io {
-        addr: String,
-        source: std::io::Error,
-    },
+    Io { addr: String, source: std::io::Error },
     #[error("clamd at {addr} did not answer within {secs}s")]
     Timeout { addr: String, secs: u64 },
     #[error("clamd at {addr} replied with an error: {reply}")]
@@ -74,79 +71,38 @@ impl Scanner {
         let fut = async {
             match &self.addr {
                 ClamdAddress::Tcp(a) => {
-                    clam::scan_file(
-                        path,
-                        clam::Tcp {
-                            host_address: a.as_str(),
-                        },
-                        Some(self.chunk),
-                    )
-                    .await
+                    clam::scan_file(path, clam::Tcp { host_address: a.as_str() }, Some(self.chunk)).await
                 }
                 ClamdAddress::Unix(p) => {
-                    clam::scan_file(
-                        path,
-                        clam::Socket {
-                            socket_path: p.as_path(),
-                        },
-                        Some(self.chunk),
-                    )
-                    .await
+                    clam::scan_file(path, clam::Socket { socket_path: p.as_path() }, Some(self.chunk)).await
                 }
             }
         };
         let reply = tokio::time::timeout(self.timeout, fut)
             .await
-            .map_err(|_| ScanError::Timeout {
-                addr: self.display.clone(),
-                secs: self.timeout.as_secs(),
-            })?
-            .map_err(|source| ScanError::Io {
-                addr: self.display.clone(),
-                source,
-            })?;
-        parse_reply(&reply).map_err(|reply| ScanError::Reply {
-            addr: self.display.clone(),
-            reply,
-        })
+            .map_err(|_| ScanError::Timeout { addr: self.display.clone(), secs: self.timeout.as_secs() })?
+            .map_err(|source| ScanError::Io { addr: self.display.clone(), source })?;
+        parse_reply(&reply).map_err(|reply| ScanError::Reply { addr: self.display.clone(), reply })
     }
 
     /// `PING` → `PONG`, within the timeout (readiness checks).
     pub async fn ping(&self) -> Result<(), ScanError> {
         let fut = async {
             match &self.addr {
-                ClamdAddress::Tcp(a) => {
-                    clam::ping(clam::Tcp {
-                        host_address: a.as_str(),
-                    })
-                    .await
-                }
-                ClamdAddress::Unix(p) => {
-                    clam::ping(clam::Socket {
-                        socket_path: p.as_path(),
-                    })
-                    .await
-                }
+                ClamdAddress::Tcp(a) => clam::ping(clam::Tcp { host_address: a.as_str() }).await,
+                ClamdAddress::Unix(p) => clam::ping(clam::Socket { socket_path: p.as_path() }).await,
             }
         };
         let reply = tokio::time::timeout(self.timeout.min(Duration::from_secs(5)), fut)
             .await
-            .map_err(|_| ScanError::Timeout {
-                addr: self.display.clone(),
-                secs: 5,
-            })?
-            .map_err(|source| ScanError::Io {
-                addr: self.display.clone(),
-                source,
-            })?;
+            .map_err(|_| ScanError::Timeout { addr: self.display.clone(), secs: 5 })?
+            .map_err(|source| ScanError::Io { addr: self.display.clone(), source })?;
         if reply.starts_with(b"PONG") {
             Ok(())
         } else {
             Err(ScanError::Reply {
                 addr: self.display.clone(),
-                reply: String::from_utf8_lossy(&reply)
-                    .trim_end_matches('\0')
-                    .to_owned(),
+                reply: String::from_utf8_lossy(&reply).trim_end_matches('\0').to_owned(),
             })
         }
     }
@@ -167,15 +123,9 @@ pub fn parse_reply(reply: &[u8]) -> Result<Verdict, String> {
         }
     }
     if body.contains("size limit exceeded") {
-        return Ok(Verdict::Unscannable(
-            "file exceeds clamd's StreamMaxLength".into(),
-        ));
+        return Ok(Verdict::Unscannable("file exceeds clamd's StreamMaxLength".into()));
     }
-    Err(if text.is_empty() {
-        "(empty reply)".to_owned()
-    } else {
-        text.chars().take(300).collect()
-    })
+    Err(if text.is_empty() { "(empty reply)".to_owned() } else { text.chars().take(300).collect() })
 }
 
 #[cfg(test)]
@@ -189,15 +139,9 @@ mod tests {
             parse_reply(b"stream: Test.EICAR-Custom.UNOFFICIAL FOUND\0"),
             Ok(Verdict::Infected("Test.EICAR-Custom.UNOFFICIAL".into()))
         );
-        assert!(matches!(
-            parse_reply(b"INSTREAM size limit exceeded. ERROR\0"),
-            Ok(Verdict::Unscannable(_))
-        ));
+        assert!(matches!(parse_reply(b"INSTREAM size limit exceeded. ERROR\0"), Ok(Verdict::Unscannable(_))));
         assert!(parse_reply(b"stream: Can't allocate memory ERROR\0").is_err());
         assert!(parse_reply(b"").is_err());
-        assert!(
-            parse_reply(b"stream:  FOUND\0").is_err(),
-            "a FOUND without a name is not a verdict"
-        );
+        assert!(parse_reply(b"stream:  FOUND\0").is_err(), "a FOUND without a name is not a verdict");
     }
 }

@@ -13,7 +13,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
-pub use local::LocalStore;
+pub use local::{LocalStore, PARTIAL_DIR};
 pub use s3::S3Store;
 
 use crate::config::{Config, StorageBackend};
@@ -28,10 +28,7 @@ pub enum StorageError {
     #[error("invalid object key {key:?}: {reason}")]
     InvalidKey { key: String, reason: &'static str },
     #[error("storage I/O error on {context}: {source}")]
-    Io {
-        context: String,
-        source: std::io::Error,
-    },
+    Io { context: String, source: std::io::Error },
     #[error("S3 {op} failed: {message}")]
     S3 { op: &'static str, message: String },
     #[error("storage configuration: {0}")]
@@ -40,10 +37,7 @@ pub enum StorageError {
 
 impl StorageError {
     fn io(context: impl Into<String>, source: std::io::Error) -> StorageError {
-        StorageError::Io {
-            context: context.into(),
-            source,
-        }
+        StorageError::Io { context: context.into(), source }
     }
 
     /// True for disk-full conditions on our side (temp files), which are transient.
@@ -133,12 +127,7 @@ impl Storage {
 
     /// Streams `key` into a new file at `dest`, hashing as it goes and stopping as soon as more
     /// than `limit` bytes arrived (`TooLarge`), so an oversized object is never fully read.
-    pub async fn fetch_to_file(
-        &self,
-        key: &str,
-        dest: &Path,
-        limit: u64,
-    ) -> Result<Fetched, StorageError> {
+    pub async fn fetch_to_file(&self, key: &str, dest: &Path, limit: u64) -> Result<Fetched, StorageError> {
         check_key(key)?;
         match self {
             Storage::Local(l) => l.fetch_to_file(key, dest, limit).await,
@@ -147,12 +136,7 @@ impl Storage {
     }
 
     /// Uploads the file at `src` to `key` atomically (multipart above the threshold on S3).
-    pub async fn put_file(
-        &self,
-        key: &str,
-        src: &Path,
-        opts: PutOptions<'_>,
-    ) -> Result<u64, StorageError> {
+    pub async fn put_file(&self, key: &str, src: &Path, opts: PutOptions<'_>) -> Result<u64, StorageError> {
         check_key(key)?;
         match self {
             Storage::Local(l) => l.put_file(key, src).await,
@@ -170,12 +154,7 @@ impl Storage {
     }
 
     /// Copies `from` to `to` (server-side on S3).
-    pub async fn copy(
-        &self,
-        from: &str,
-        to: &str,
-        opts: PutOptions<'_>,
-    ) -> Result<(), StorageError> {
+    pub async fn copy(&self, from: &str, to: &str, opts: PutOptions<'_>) -> Result<(), StorageError> {
         check_key(from)?;
         check_key(to)?;
         match self {
@@ -185,12 +164,7 @@ impl Storage {
     }
 
     /// One page of objects under `prefix`, in key order.
-    pub async fn list_page(
-        &self,
-        prefix: &str,
-        after: Option<String>,
-        max: usize,
-    ) -> Result<ListPage, StorageError> {
+    pub async fn list_page(&self, prefix: &str, after: Option<String>, max: usize) -> Result<ListPage, StorageError> {
         match self {
             Storage::Local(l) => l.list_page(prefix, after, max).await,
             Storage::S3(s) => s.list_page(prefix, after, max).await,
@@ -227,12 +201,7 @@ impl Storage {
 /// Keys are relative, `/`-separated, without empty/`.`/`..` segments, control characters or
 /// backslashes, and at most 1024 bytes.
 pub fn check_key(key: &str) -> Result<(), StorageError> {
-    let bad = |reason| {
-        Err(StorageError::InvalidKey {
-            key: key.chars().take(200).collect(),
-            reason,
-        })
-    };
+    let bad = |reason| Err(StorageError::InvalidKey { key: key.chars().take(200).collect(), reason });
     if key.is_empty() || key.len() > 1024 {
         return bad("must be 1–1024 bytes");
     }
@@ -242,10 +211,7 @@ pub fn check_key(key: &str) -> Result<(), StorageError> {
     if key.chars().any(|c| c.is_control() || c == '\\') {
         return bad("must not contain control characters or backslashes");
     }
-    if key
-        .split('/')
-        .any(|s| s.is_empty() || s == "." || s == "..")
-    {
+    if key.split('/').any(|s| s.is_empty() || s == "." || s == "..") {
         return bad("must not contain empty, `.` or `..` segments");
     }
     Ok(())
@@ -253,11 +219,7 @@ pub fn check_key(key: &str) -> Result<(), StorageError> {
 
 /// Copies `reader` into a new file at `dest`, hashing, failing with `TooLarge` as soon as more
 /// than `limit` bytes were seen. The file is fsynced before returning.
-async fn stream_into_file<S, E>(
-    mut next_chunk: S,
-    dest: &Path,
-    limit: u64,
-) -> Result<Fetched, StorageError>
+async fn stream_into_file<S, E>(mut next_chunk: S, dest: &Path, limit: u64) -> Result<Fetched, StorageError>
 where
     S: AsyncChunks<Error = E>,
     E: Into<StorageError>,
@@ -276,20 +238,11 @@ where
             return Err(StorageError::TooLarge { limit, size: None });
         }
         hasher.update(&chunk);
-        file.write_all(&chunk)
-            .await
-            .map_err(|e| StorageError::io(dest.display().to_string(), e))?;
+        file.write_all(&chunk).await.map_err(|e| StorageError::io(dest.display().to_string(), e))?;
     }
-    file.flush()
-        .await
-        .map_err(|e| StorageError::io(dest.display().to_string(), e))?;
-    file.sync_all()
-        .await
-        .map_err(|e| StorageError::io(dest.display().to_string(), e))?;
-    Ok(Fetched {
-        bytes: total,
-        sha256: hex::encode(hasher.finalize()),
-    })
+    file.flush().await.map_err(|e| StorageError::io(dest.display().to_string(), e))?;
+    file.sync_all().await.map_err(|e| StorageError::io(dest.display().to_string(), e))?;
+    Ok(Fetched { bytes: total, sha256: hex::encode(hasher.finalize()) })
 }
 
 /// A source of byte chunks (an S3 body, a file).
@@ -301,17 +254,12 @@ trait AsyncChunks {
 /// SHA-256 of a file, streamed (used to describe outputs and verify copies).
 pub async fn sha256_file(path: &Path) -> Result<(u64, String), StorageError> {
     use tokio::io::AsyncReadExt;
-    let mut f = tokio::fs::File::open(path)
-        .await
-        .map_err(|e| StorageError::io(path.display().to_string(), e))?;
+    let mut f = tokio::fs::File::open(path).await.map_err(|e| StorageError::io(path.display().to_string(), e))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
     let mut total = 0u64;
     loop {
-        let n = f
-            .read(&mut buf)
-            .await
-            .map_err(|e| StorageError::io(path.display().to_string(), e))?;
+        let n = f.read(&mut buf).await.map_err(|e| StorageError::io(path.display().to_string(), e))?;
         if n == 0 {
             break;
         }
@@ -330,17 +278,7 @@ mod tests {
         for ok in ["incoming/a", "uploads/0196/display.jpg", "a/b/c.d"] {
             assert!(check_key(ok).is_ok(), "{ok}");
         }
-        for bad in [
-            "",
-            "/etc/passwd",
-            "a/../b",
-            "a//b",
-            "./a",
-            "a/",
-            "s3://b/k",
-            "a\\b",
-            "a\nb",
-        ] {
+        for bad in ["", "/etc/passwd", "a/../b", "a//b", "./a", "a/", "s3://b/k", "a\\b", "a\nb"] {
             assert!(check_key(bad).is_err(), "{bad:?}");
         }
     }

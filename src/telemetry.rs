@@ -22,20 +22,11 @@ pub fn init(cfg: &LogConfig, default_level: Option<&str>) -> Option<LevelHandle>
     let registry = tracing_subscriber::registry().with(filter);
     let ok = match cfg.format {
         LogFormat::Json => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .json()
-                    .with_writer(std::io::stderr)
-                    .with_current_span(false),
-            )
+            .with(tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr).with_current_span(false))
             .try_init()
             .is_ok(),
         LogFormat::Text => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .with_writer(std::io::stderr)
-                    .with_target(false),
-            )
+            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false))
             .try_init()
             .is_ok(),
     };

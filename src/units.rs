@@ -40,20 +40,12 @@ impl ByteSize {
 impl FromStr for ByteSize {
     type Err = UnitError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = |reason| UnitError {
-            kind: "byte size",
-            value: s.to_owned(),
-            reason,
-        };
+        let err = |reason| UnitError { kind: "byte size", value: s.to_owned(), reason };
         let t = s.trim();
-        let split = t
-            .find(|c: char| !c.is_ascii_digit() && c != '_')
-            .unwrap_or(t.len());
+        let split = t.find(|c: char| !c.is_ascii_digit() && c != '_').unwrap_or(t.len());
         let (num, unit) = t.split_at(split);
-        let num: u64 = num
-            .replace('_', "")
-            .parse()
-            .map_err(|_| err("expected a number followed by an optional unit"))?;
+        let num: u64 =
+            num.replace('_', "").parse().map_err(|_| err("expected a number followed by an optional unit"))?;
         let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
             "" | "b" => 1,
             "k" | "kb" => 1_000,
@@ -65,25 +57,16 @@ impl FromStr for ByteSize {
             "t" | "tb" => 1_000_000_000_000,
             "tib" => 1 << 40,
             _ => {
-                return Err(err(
-                    "unknown unit (use B, KB, KiB, MB, MiB, GB, GiB, TB, TiB)",
-                ));
+                return Err(err("unknown unit (use B, KB, KiB, MB, MiB, GB, GiB, TB, TiB)"));
             }
         };
-        num.checked_mul(mult)
-            .map(ByteSize)
-            .ok_or_else(|| err("too large"))
+        num.checked_mul(mult).map(ByteSize).ok_or_else(|| err("too large"))
     }
 }
 
 impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const UNITS: [(u64, &str); 4] = [
-            (1 << 40, "TiB"),
-            (1 << 30, "GiB"),
-            (1 << 20, "MiB"),
-            (1 << 10, "KiB"),
-        ];
+        const UNITS: [(u64, &str); 4] = [(1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
         for (size, name) in UNITS {
             if self.0 >= size && self.0.is_multiple_of(size) {
                 return write!(f, "{}{}", self.0 / size, name);
@@ -133,17 +116,11 @@ impl HumanDuration {
 impl FromStr for HumanDuration {
     type Err = UnitError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = |reason| UnitError {
-            kind: "duration",
-            value: s.to_owned(),
-            reason,
-        };
+        let err = |reason| UnitError { kind: "duration", value: s.to_owned(), reason };
         let t = s.trim();
         let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
         let (num, unit) = t.split_at(split);
-        let num: u64 = num
-            .parse()
-            .map_err(|_| err("expected a number followed by an optional unit"))?;
+        let num: u64 = num.parse().map_err(|_| err("expected a number followed by an optional unit"))?;
         let ms: u64 = match unit.trim() {
             "ms" => 1,
             "" | "s" => 1_000,
@@ -152,21 +129,14 @@ impl FromStr for HumanDuration {
             "d" => 86_400_000,
             _ => return Err(err("unknown unit (use ms, s, m, h, d)")),
         };
-        num.checked_mul(ms)
-            .map(|ms| HumanDuration(Duration::from_millis(ms)))
-            .ok_or_else(|| err("too large"))
+        num.checked_mul(ms).map(|ms| HumanDuration(Duration::from_millis(ms))).ok_or_else(|| err("too large"))
     }
 }
 
 impl fmt::Display for HumanDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0.as_millis();
-        const UNITS: [(u128, &str); 4] = [
-            (86_400_000, "d"),
-            (3_600_000, "h"),
-            (60_000, "m"),
-            (1_000, "s"),
-        ];
+        const UNITS: [(u128, &str); 4] = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1_000, "s")];
         for (size, name) in UNITS {
             if ms >= size && ms.is_multiple_of(size) {
                 return write!(f, "{}{}", ms / size, name);
@@ -199,9 +169,7 @@ impl<'de> Deserialize<'de> for HumanDuration {
 
 /// Milliseconds since the Unix epoch: the one timestamp representation used in the database and queue.
 pub fn now_ms() -> i64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
 }
 
@@ -222,12 +190,7 @@ pub fn format_ms(ms: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        sod / 3600,
-        (sod % 3600) / 60,
-        sod % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z", sod / 3600, (sod % 3600) / 60, sod % 60)
 }
 
 #[cfg(test)]
@@ -248,18 +211,9 @@ mod tests {
 
     #[test]
     fn durations_parse_and_print() {
-        assert_eq!(
-            "250ms".parse::<HumanDuration>().unwrap(),
-            HumanDuration::millis(250)
-        );
-        assert_eq!(
-            "24h".parse::<HumanDuration>().unwrap(),
-            HumanDuration::secs(86_400)
-        );
-        assert_eq!(
-            "90".parse::<HumanDuration>().unwrap(),
-            HumanDuration::secs(90)
-        );
+        assert_eq!("250ms".parse::<HumanDuration>().unwrap(), HumanDuration::millis(250));
+        assert_eq!("24h".parse::<HumanDuration>().unwrap(), HumanDuration::secs(86_400));
+        assert_eq!("90".parse::<HumanDuration>().unwrap(), HumanDuration::secs(90));
         assert!("soon".parse::<HumanDuration>().is_err());
         assert_eq!(HumanDuration::secs(90).to_string(), "90s");
         assert_eq!(HumanDuration::secs(7200).to_string(), "2h");

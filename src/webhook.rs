@@ -42,8 +42,8 @@ pub fn client() -> Result<HttpsClient, std::io::Error> {
 /// `v1=` + hex HMAC-SHA256 of `"{timestamp}.{body}"`.
 pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
     // HMAC accepts keys of any length; this cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
-        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
@@ -66,24 +66,17 @@ pub fn check_url(url: &str, cfg: &WebhookConfig) -> Result<(), String> {
     if authority.is_empty() {
         return Err("no host".into());
     }
-    let with_port = if authority
-        .rsplit_once(':')
-        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
-        && !authority.ends_with(']')
-    {
-        authority.clone()
-    } else {
-        format!("{authority}:{default_port}")
-    };
+    let with_port =
+        if authority.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) && !authority.ends_with(']') {
+            authority.clone()
+        } else {
+            format!("{authority}:{default_port}")
+        };
     let allowed = cfg.allowed_hosts.iter().any(|h| {
         let h = h.to_ascii_lowercase();
         h == authority || h == with_port || format!("{h}:{default_port}") == with_port
     });
-    if allowed {
-        Ok(())
-    } else {
-        Err(format!("host {authority} is not in webhooks.allowed_hosts"))
-    }
+    if allowed { Ok(()) } else { Err(format!("host {authority} is not in webhooks.allowed_hosts")) }
 }
 
 /// The JSON body sent for a terminal upload.
@@ -114,23 +107,12 @@ pub async fn schedule(app: &App, rec: &UploadRecord) {
     } else {
         check_url(url, &app.cfg.webhooks).err()
     };
-    let status = if refusal.is_some() {
-        "refused"
-    } else {
-        "pending"
-    };
+    let status = if refusal.is_some() { "refused" } else { "pending" };
     if let Some(why) = &refusal {
-        app.metrics
-            .webhook_deliveries
-            .with_label_values(&["refused"])
-            .inc();
+        app.metrics.webhook_deliveries.with_label_values(&["refused"]).inc();
         tracing::warn!(upload = %rec.id, reason = %why, "Refusing to call the job's webhook.");
     }
-    if let Err(e) = app
-        .db
-        .upsert_webhook(&rec.id, url, status, &payload(rec), refusal.as_deref())
-        .await
-    {
+    if let Err(e) = app.db.upsert_webhook(&rec.id, url, status, &payload(rec), refusal.as_deref()).await {
         tracing::warn!(upload = %rec.id, error = %e, "Could not record the webhook delivery.");
     }
 }
@@ -168,12 +150,7 @@ async fn attempt(app: &App, client: &HttpsClient, d: PendingDelivery) {
     let cfg = &app.cfg.webhooks;
     let timeout = cfg.timeout.get();
     let lease = now_ms() + i64::try_from(timeout.as_millis()).unwrap_or(60_000) + 5_000;
-    if !matches!(
-        app.db
-            .claim_webhook(&d.upload_id, d.next_attempt_at, lease)
-            .await,
-        Ok(true)
-    ) {
+    if !matches!(app.db.claim_webhook(&d.upload_id, d.next_attempt_at, lease).await, Ok(true)) {
         return;
     }
     // Re-check at send time: the allow-list may have changed since the delivery was recorded.
@@ -184,35 +161,20 @@ async fn attempt(app: &App, client: &HttpsClient, d: PendingDelivery) {
     let attempts = d.attempts + 1;
     let (status, next, code, error) = match result {
         Ok(code) => {
-            app.metrics
-                .webhook_deliveries
-                .with_label_values(&["delivered"])
-                .inc();
+            app.metrics.webhook_deliveries.with_label_values(&["delivered"]).inc();
             tracing::info!(upload = %d.upload_id, status = code, "Webhook delivered.");
             ("delivered", now_ms(), Some(code), None)
         }
         Err((code, why)) => {
-            app.metrics
-                .webhook_deliveries
-                .with_label_values(&["failed"])
-                .inc();
+            app.metrics.webhook_deliveries.with_label_values(&["failed"]).inc();
             let delay = crate::worker::backoff(attempts, cfg.base_delay.get(), cfg.max_delay.get());
             let give_up = attempts >= cfg.max_attempts;
             tracing::warn!(upload = %d.upload_id, attempt = attempts, error = %why, give_up, "Webhook attempt failed.");
             let next = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 4);
-            (
-                if give_up { "failed" } else { "pending" },
-                next,
-                code,
-                Some(why),
-            )
+            (if give_up { "failed" } else { "pending" }, next, code, Some(why))
         }
     };
-    if let Err(e) = app
-        .db
-        .record_webhook_attempt(&d.upload_id, status, attempts, next, code, error.as_deref())
-        .await
-    {
+    if let Err(e) = app.db.record_webhook_attempt(&d.upload_id, status, attempts, next, code, error.as_deref()).await {
         tracing::warn!(upload = %d.upload_id, error = %e, "Could not record the webhook attempt.");
     }
 }
@@ -239,11 +201,7 @@ async fn send(
         .map_err(|_| (None, format!("no response within {timeout:?}")))?
         .map_err(|e| (None, format!("request failed: {e}")))?;
     let code = resp.status().as_u16();
-    if resp.status().is_success() {
-        Ok(code)
-    } else {
-        Err((Some(code), format!("HTTP {code}")))
-    }
+    if resp.status().is_success() { Ok(code) } else { Err((Some(code), format!("HTTP {code}"))) }
 }
 
 #[cfg(test)]
@@ -251,10 +209,7 @@ mod tests {
     use super::*;
 
     fn cfg(hosts: &[&str]) -> WebhookConfig {
-        WebhookConfig {
-            allowed_hosts: hosts.iter().map(|s| s.to_string()).collect(),
-            ..WebhookConfig::default()
-        }
+        WebhookConfig { allowed_hosts: hosts.iter().map(|s| s.to_string()).collect(), ..WebhookConfig::default() }
     }
 
     #[test]

@@ -16,10 +16,7 @@ use tokio::sync::Semaphore;
 #[derive(Debug, thiserror::Error)]
 pub enum WorkdirError {
     #[error("temp directory {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("CPU task failed: {0}")]
     Join(String),
 }
@@ -39,14 +36,8 @@ pub struct WorkRoot {
 
 impl WorkRoot {
     pub fn new(root: &Path) -> Result<WorkRoot, WorkdirError> {
-        std::fs::create_dir_all(root).map_err(|source| WorkdirError::Io {
-            path: root.to_owned(),
-            source,
-        })?;
-        Ok(WorkRoot {
-            root: root.to_owned(),
-            seq: Arc::new(AtomicU64::new(0)),
-        })
+        std::fs::create_dir_all(root).map_err(|source| WorkdirError::Io { path: root.to_owned(), source })?;
+        Ok(WorkRoot { root: root.to_owned(), seq: Arc::new(AtomicU64::new(0)) })
     }
 
     pub fn path(&self) -> &Path {
@@ -56,19 +47,12 @@ impl WorkRoot {
     /// Creates and locks a fresh directory for one job attempt.
     pub fn job_dir(&self, upload_id: &str) -> Result<JobDir, WorkdirError> {
         let n = self.seq.fetch_add(1, Ordering::Relaxed);
-        let path = self
-            .root
-            .join(format!("job-{upload_id}-{}-{n}", std::process::id()));
-        let io = |source| WorkdirError::Io {
-            path: path.clone(),
-            source,
-        };
+        let path = self.root.join(format!("job-{upload_id}-{}-{n}", std::process::id()));
+        let io = |source| WorkdirError::Io { path: path.clone(), source };
         std::fs::create_dir(&path).map_err(io)?;
         let lock = File::create(path.join(".lock")).map_err(io)?;
         if !try_lock(&lock) {
-            return Err(io(std::io::Error::other(
-                "job directory is locked by another process",
-            )));
+            return Err(io(std::io::Error::other("job directory is locked by another process")));
         }
         Ok(JobDir { path, _lock: lock })
     }
@@ -128,9 +112,7 @@ pub struct CpuPool {
 
 impl CpuPool {
     pub fn new(permits: usize) -> CpuPool {
-        CpuPool {
-            sem: Arc::new(Semaphore::new(permits.max(1))),
-        }
+        CpuPool { sem: Arc::new(Semaphore::new(permits.max(1))) }
     }
 
     pub async fn run<F, R>(&self, f: F) -> Result<R, WorkdirError>
@@ -138,12 +120,7 @@ impl CpuPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let permit = self
-            .sem
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| WorkdirError::Join(e.to_string()))?;
+        let permit = self.sem.clone().acquire_owned().await.map_err(|e| WorkdirError::Join(e.to_string()))?;
         // The permit moves into the closure: it is held until the work really ends, even if
         // the awaiting job was cancelled (a blocking task cannot be interrupted).
         tokio::task::spawn_blocking(move || {
@@ -165,10 +142,7 @@ mod tests {
         let w = WorkRoot::new(root.path()).unwrap();
         let d = w.job_dir("abc").unwrap();
         std::fs::write(d.file("x"), b"1").unwrap();
-        assert!(
-            !is_abandoned(d.path(), 0, i64::MAX),
-            "a held lock means a live job"
-        );
+        assert!(!is_abandoned(d.path(), 0, i64::MAX), "a held lock means a live job");
         let p = d.path().to_owned();
         drop(d);
         assert!(!p.exists());
@@ -183,9 +157,6 @@ mod tests {
         assert!(is_abandoned(&dir, 0, 0));
         let young = root.path().join("job-y-1-0");
         std::fs::create_dir(&young).unwrap();
-        assert!(
-            !is_abandoned(&young, 60_000, crate::units::now_ms()),
-            "no lock file yet, but too young"
-        );
+        assert!(!is_abandoned(&young, 60_000, crate::units::now_ms()), "no lock file yet, but too young");
     }
 }

@@ -45,32 +45,18 @@ pub fn worker_name() -> String {
     };
     let host: String = host
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
         .take(64)
         .collect();
     format!("{host}-{}-{:04x}", std::process::id(), fastrand::u16(..))
 }
 
 /// Runs until `shutdown` is cancelled.
-pub async fn run(
-    app: Arc<App>,
-    name: String,
-    shutdown: CancellationToken,
-) -> Result<WorkerExit, WorkerError> {
+pub async fn run(app: Arc<App>, name: String, shutdown: CancellationToken) -> Result<WorkerExit, WorkerError> {
     let concurrency = app.cfg.worker.concurrency;
     tracing::info!(worker = %name, concurrency, queue = app.queue.describe(), "Worker started.");
     let in_flight: Arc<Mutex<HashSet<String>>> = Arc::default();
-    let heartbeat = tokio::spawn(heartbeat_loop(
-        app.clone(),
-        name.clone(),
-        shutdown.child_token(),
-    ));
+    let heartbeat = tokio::spawn(heartbeat_loop(app.clone(), name.clone(), shutdown.child_token()));
     let slots = Arc::new(Semaphore::new(concurrency));
     let mut tasks = JoinSet::new();
     let mut backoff = Duration::from_millis(100);
@@ -95,9 +81,7 @@ pub async fn run(
                 if deliveries.is_empty() {
                     drop(permits);
                     let wait = next_due
-                        .map(|due| {
-                            Duration::from_millis(u64::try_from(due - now_ms()).unwrap_or(0))
-                        })
+                        .map(|due| Duration::from_millis(u64::try_from(due - now_ms()).unwrap_or(0)))
                         .map_or(poll, |d| d.min(poll));
                     tokio::select! {
                         _ = shutdown.cancelled() => break,
@@ -140,17 +124,12 @@ pub async fn run(
     if running > 0 {
         tracing::info!(running, grace = ?grace, "Stopping: waiting for in-flight jobs.");
     }
-    let drained = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} })
-        .await
-        .is_ok();
+    let drained = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await.is_ok();
     if !drained {
         tasks.abort_all();
         while tasks.join_next().await.is_some() {}
         let ids: Vec<String> = lock(&in_flight).drain().collect();
-        tracing::warn!(
-            jobs = ids.len(),
-            "Shutdown grace expired; handing unfinished jobs back to the queue."
-        );
+        tracing::warn!(jobs = ids.len(), "Shutdown grace expired; handing unfinished jobs back to the queue.");
         if let Err(e) = app.queue.release(&name, &ids).await {
             tracing::warn!(error = %e, "Could not hand jobs back; they will be re-delivered when this worker's heartbeat expires.");
         }
@@ -171,10 +150,7 @@ async fn heartbeat_loop(app: Arc<App>, name: String, stop: CancellationToken) {
     let every = app.cfg.queue.heartbeat_interval.get();
     loop {
         match app.queue.heartbeat(&name).await {
-            Ok(n) if n > 0 => tracing::warn!(
-                jobs = n,
-                "Re-queued jobs of a worker whose heartbeat stopped."
-            ),
+            Ok(n) if n > 0 => tracing::warn!(jobs = n, "Re-queued jobs of a worker whose heartbeat stopped."),
             Ok(_) => {}
             Err(e) => {
                 app.metrics.queue_errors.inc();
@@ -190,25 +166,18 @@ async fn heartbeat_loop(app: Arc<App>, name: String, stop: CancellationToken) {
 
 /// Processes one delivery and settles it. Never panics out.
 async fn handle(app: &Arc<App>, worker: &str, d: &Delivery) {
-    let outcome = AssertUnwindSafe(pipeline::run_delivery(app, d))
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|panic| {
-            let msg = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            tracing::error!(task = %d.task_id, panic = %msg, "A job panicked; it will be retried.");
-            JobOutcome::Retry {
-                upload_id: None,
-                failure: Failure::transient(
-                    Stage::Fetch,
-                    "panic",
-                    format!("internal error: {msg}"),
-                ),
-            }
-        });
+    let outcome = AssertUnwindSafe(pipeline::run_delivery(app, d)).catch_unwind().await.unwrap_or_else(|panic| {
+        let msg = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        tracing::error!(task = %d.task_id, panic = %msg, "A job panicked; it will be retried.");
+        JobOutcome::Retry {
+            upload_id: None,
+            failure: Failure::transient(Stage::Fetch, "panic", format!("internal error: {msg}")),
+        }
+    });
     let settle = decide(app, d, outcome).await;
     let mut delay = Duration::from_millis(200);
     for attempt in 1..=8 {
@@ -240,11 +209,7 @@ async fn decide(app: &Arc<App>, d: &Delivery, outcome: JobOutcome) -> Settle {
             if attempt >= max {
                 let msg = format!("gave up after {attempt} attempts: {}", failure.message());
                 if let Some(id) = upload_id {
-                    match app
-                        .db
-                        .finish(id, Status::Failed, failure.code(), &msg)
-                        .await
-                    {
+                    match app.db.finish(id, Status::Failed, failure.code(), &msg).await {
                         Ok(_) => {
                             app.metrics.jobs.with_label_values(&["", "failed"]).inc();
                             app.notify_terminal(id).await;
@@ -252,27 +217,16 @@ async fn decide(app: &Arc<App>, d: &Delivery, outcome: JobOutcome) -> Settle {
                         Err(e) => {
                             // Not recorded yet: try again shortly rather than lose the verdict.
                             tracing::warn!(upload = %id, error = %e, "Could not record the failure; retrying.");
-                            return Settle::Retry {
-                                at_ms: now_ms() + 5_000,
-                                error: msg,
-                            };
+                            return Settle::Retry { at_ms: now_ms() + 5_000, error: msg };
                         }
                     }
                 }
                 tracing::error!(task = %d.task_id, "{msg}");
                 Settle::Dead { reason: msg }
             } else {
-                let delay = backoff(
-                    attempt,
-                    app.cfg.retry.base_delay.get(),
-                    app.cfg.retry.max_delay.get(),
-                );
+                let delay = backoff(attempt, app.cfg.retry.base_delay.get(), app.cfg.retry.max_delay.get());
                 let at_ms = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
-                let msg = format!(
-                    "attempt {attempt} failed at {}: {}",
-                    failure.stage().as_str(),
-                    failure.message()
-                );
+                let msg = format!("attempt {attempt} failed at {}: {}", failure.stage().as_str(), failure.message());
                 if let Some(id) = upload_id
                     && let Err(e) = app.db.mark_retrying(id, failure.code(), &msg, at_ms).await
                 {
@@ -290,9 +244,7 @@ pub fn backoff(attempt: u32, base: Duration, max: Duration) -> Duration {
     let exp = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
     let step = exp.min(max);
     let half = step / 2;
-    half + Duration::from_millis(fastrand::u64(
-        0..=u64::try_from(half.as_millis()).unwrap_or(0),
-    ))
+    half + Duration::from_millis(fastrand::u64(0..=u64::try_from(half.as_millis()).unwrap_or(0)))
 }
 
 #[cfg(test)]
@@ -316,9 +268,6 @@ mod tests {
     fn worker_names_are_unique_per_process_start() {
         let a = worker_name();
         assert!(a.contains(&std::process::id().to_string()));
-        assert!(
-            a.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
-        );
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c)));
     }
 }

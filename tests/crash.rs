@@ -36,14 +36,7 @@ fn kill9(mut child: Child) {
 async fn crash_at(stack: Stack, point: &str) {
     let env = TestEnv::new(stack).await;
     let app = env.app().await;
-    let id = enqueue_bytes(
-        &app,
-        &env,
-        "photo.jpg",
-        &samples::photo_jpeg(1200, 900, 1),
-        None,
-    )
-    .await;
+    let id = enqueue_bytes(&app, &env, "photo.jpg", &samples::photo_jpeg(1200, 900, 1), None).await;
     let daemon = spawn_daemon(&env, &format!("{point}=sleep(60000)"));
     // Wait until the job is inside the failpoint (processing, the earlier stages done).
     let start = Instant::now();
@@ -52,19 +45,13 @@ async fn crash_at(stack: Stack, point: &str) {
         if log.contains("Failpoint: sleeping") {
             break;
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "daemon never reached failpoint {point}:\n{log}"
-        );
+        assert!(start.elapsed() < Duration::from_secs(60), "daemon never reached failpoint {point}:\n{log}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     kill9(daemon);
     let mid = app.db.get(&id).await.unwrap().unwrap();
     assert_eq!(mid.status, Status::Processing, "killed mid-job");
-    assert!(
-        mid.outputs.is_empty(),
-        "no output is visible before the commit"
-    );
+    assert!(mid.outputs.is_empty(), "no output is visible before the commit");
     // Restart: the dead worker's job is re-delivered after its heartbeat expires.
     let mut daemon = spawn_daemon(&env, "");
     let rec = wait_terminal(&app, &id, Duration::from_secs(90)).await;
@@ -72,27 +59,15 @@ async fn crash_at(stack: Stack, point: &str) {
     assert_eq!(rec.deliveries, 2, "delivered again after the crash");
     let mut keys = list_keys(&app, &format!("{}uploads/{id}/", env.prefix)).await;
     keys.sort();
-    let expected: Vec<String> = ["display.jpg", "thumb.jpg", "webp.webp"]
-        .iter()
-        .map(|f| format!("{}uploads/{id}/{f}", env.prefix))
-        .collect();
+    let expected: Vec<String> =
+        ["display.jpg", "thumb.jpg", "webp.webp"].iter().map(|f| format!("{}uploads/{id}/{f}", env.prefix)).collect();
     assert_eq!(keys, expected, "each output exactly once in storage");
-    assert_eq!(
-        rec.outputs.len(),
-        3,
-        "each output exactly once in the database"
-    );
-    assert!(
-        app.storage.head(&rec.source_key).await.unwrap().is_none(),
-        "original deleted after commit"
-    );
+    assert_eq!(rec.outputs.len(), 3, "each output exactly once in the database");
+    assert!(app.storage.head(&rec.source_key).await.unwrap().is_none(), "original deleted after commit");
     let leftovers: Vec<_> = std::fs::read_dir(app.cfg.temp_dir())
         .map(|rd| rd.filter_map(Result::ok).map(|e| e.file_name()).collect())
         .unwrap_or_default();
-    assert!(
-        leftovers.len() <= 1,
-        "at most the killed job's temp dir is left for the temp sweep: {leftovers:?}"
-    );
+    assert!(leftovers.len() <= 1, "at most the killed job's temp dir is left for the temp sweep: {leftovers:?}");
     // SIGTERM: a clean, zero exit.
     // SAFETY: signalling our own child process.
     unsafe {

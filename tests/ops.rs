@@ -16,57 +16,44 @@ fn root() -> &'static Path {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// A minimal HTTP/1.1 GET (no client crate needed for three endpoints).
 async fn get(port: u16, path: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .expect("connect to the daemon");
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
-        .await
-        .unwrap();
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connect to the daemon");
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).await.unwrap();
     let text = String::from_utf8_lossy(&buf).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    if !head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        return (status, body.to_owned());
+    }
+    // De-chunk: size line, data, CRLF, …, 0.
+    let (mut rest, mut out) = (body, String::new());
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || after.len() < n {
+            break;
+        }
+        out.push_str(&after[..n]);
+        rest = after[n..].trim_start_matches("\r\n");
+    }
+    (status, out)
 }
 
 fn spawn_daemon(env: &TestEnv) -> Child {
     let log = std::fs::File::create(env.data_dir().join("daemon.log")).unwrap();
-    env.command()
-        .arg("run")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("spawn uploadd run")
+    env.command().arg("run").stdout(Stdio::null()).stderr(log).spawn().expect("spawn uploadd run")
 }
 
 async fn wait_http(port: u16) {
     let start = Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "the daemon's listener never came up"
-        );
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        assert!(start.elapsed() < Duration::from_secs(30), "the daemon's listener never came up");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -89,32 +76,10 @@ async fn the_daemon_serves_clean_metrics_health_and_readiness() {
     let app = env.app().await;
     let ok = enqueue_bytes(&app, &env, "a.jpg", &samples::photo_jpeg(400, 300, 1), None).await;
     let infected = enqueue_bytes(&app, &env, "b.jpg", &samples::eicar(), None).await;
-    let pdf = enqueue_bytes(
-        &app,
-        &env,
-        "c.jpg",
-        &samples::pdf_document(),
-        Some("image/jpeg"),
-    )
-    .await;
-    assert_eq!(
-        wait_terminal(&app, &ok, Duration::from_secs(60))
-            .await
-            .status,
-        Status::Ready
-    );
-    assert_eq!(
-        wait_terminal(&app, &infected, Duration::from_secs(60))
-            .await
-            .status,
-        Status::Rejected
-    );
-    assert_eq!(
-        wait_terminal(&app, &pdf, Duration::from_secs(60))
-            .await
-            .status,
-        Status::Rejected
-    );
+    let pdf = enqueue_bytes(&app, &env, "c.jpg", &samples::pdf_document(), Some("image/jpeg")).await;
+    assert_eq!(wait_terminal(&app, &ok, Duration::from_secs(60)).await.status, Status::Ready);
+    assert_eq!(wait_terminal(&app, &infected, Duration::from_secs(60)).await.status, Status::Rejected);
+    assert_eq!(wait_terminal(&app, &pdf, Duration::from_secs(60)).await.status, Status::Rejected);
 
     let (code, body) = get(port, "/healthz").await;
     assert_eq!(code, 200, "{body}");
@@ -126,11 +91,7 @@ async fn the_daemon_serves_clean_metrics_health_and_readiness() {
     for dep in ["queue", "database", "storage", "clamd"] {
         assert_eq!(v["checks"][dep], "ok", "{body}");
     }
-    assert_eq!(
-        get(port, "/anything-else").await.0,
-        404,
-        "nothing else is served"
-    );
+    assert_eq!(get(port, "/anything-else").await.0, 404, "nothing else is served");
 
     let (code, metrics) = get(port, "/metrics").await;
     assert_eq!(code, 200);
@@ -167,22 +128,11 @@ async fn the_daemon_serves_clean_metrics_health_and_readiness() {
         .expect("promtool (installed by scripts/services.sh)");
     {
         use std::io::Write;
-        lint.stdin
-            .take()
-            .unwrap()
-            .write_all(metrics.as_bytes())
-            .unwrap();
+        lint.stdin.take().unwrap().write_all(metrics.as_bytes()).unwrap();
     }
     let out = lint.wait_with_output().unwrap();
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success() && report.trim().is_empty(),
-        "promtool check metrics: {report}"
-    );
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && report.trim().is_empty(), "promtool check metrics: {report}");
 
     let status = sigterm(daemon);
     assert!(status.success(), "SIGTERM → exit 0, got {status:?}");
@@ -190,20 +140,9 @@ async fn the_daemon_serves_clean_metrics_health_and_readiness() {
 
 #[test]
 fn alert_rules_and_prometheus_config_pass_promtool() {
-    for (what, file) in [
-        ("rules", "config/prometheus/alerts.yml"),
-        ("config", "config/prometheus/prometheus.yml"),
-    ] {
-        let out = Command::new("promtool")
-            .args(["check", what])
-            .arg(root().join(file))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "promtool check {what} {file}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    for (what, file) in [("rules", "config/prometheus/alerts.yml"), ("config", "config/prometheus/prometheus.yml")] {
+        let out = Command::new("promtool").args(["check", what]).arg(root().join(file)).output().unwrap();
+        assert!(out.status.success(), "promtool check {what} {file}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(String::from_utf8_lossy(&out.stdout).contains("SUCCESS"));
     }
 }
@@ -216,25 +155,14 @@ fn systemd_unit_verifies_and_is_strongly_hardened() {
     let unit = unit.replace("/usr/local/bin/uploadd", env!("CARGO_BIN_EXE_uploadd"));
     let path = dir.path().join("uploadd.service");
     std::fs::write(&path, unit).unwrap();
-    let out = Command::new("systemd-analyze")
-        .arg("verify")
-        .arg(&path)
-        .output()
-        .expect("systemd-analyze");
+    let out = Command::new("systemd-analyze").arg("verify").arg(&path).output().expect("systemd-analyze");
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "systemd-analyze verify: {err}");
     let problems: Vec<&str> = err
         .lines()
-        .filter(|l| {
-            l.contains("uploadd.service")
-                && !l.contains("Failed to create")
-                && !l.contains("/sys/fs/cgroup")
-        })
+        .filter(|l| l.contains("uploadd.service") && !l.contains("Failed to create") && !l.contains("/sys/fs/cgroup"))
         .collect();
-    assert!(
-        problems.is_empty(),
-        "systemd-analyze verify warnings: {problems:#?}"
-    );
+    assert!(problems.is_empty(), "systemd-analyze verify warnings: {problems:#?}");
     let out = Command::new("systemd-analyze")
         .args(["security", "--offline=yes"])
         .arg(root().join("systemd/uploadd.service"))
@@ -245,12 +173,8 @@ fn systemd_unit_verifies_and_is_strongly_hardened() {
         .lines()
         .find(|l| l.contains("Overall exposure level"))
         .unwrap_or_else(|| panic!("no exposure line in: {text}"));
-    let level: f64 = line
-        .split(':')
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10.0);
+    let level: f64 =
+        line.split(':').nth(1).and_then(|s| s.split_whitespace().next()).and_then(|s| s.parse().ok()).unwrap_or(10.0);
     assert!(level <= 2.0, "{line}");
     let unit = std::fs::read_to_string(root().join("systemd/uploadd.service")).unwrap();
     for key in [
@@ -275,22 +199,156 @@ fn compose_file_validates_against_the_compose_specification() {
         .arg(root().join("docker-compose.yml"))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     let compose = std::fs::read_to_string(root().join("docker-compose.yml")).unwrap();
-    for service in [
-        "uploadd:",
-        "redis:",
-        "postgres:",
-        "clamd:",
-        "prometheus:",
-        "grafana:",
-    ] {
+    for service in ["uploadd:", "redis:", "postgres:", "clamd:", "prometheus:", "grafana:"] {
         assert!(compose.contains(service), "compose lacks {service}");
     }
     assert!(!compose.contains(":latest"), "images are pinned");
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+async fn prom_query(prom_port: u16, expr: &str) -> serde_json::Value {
+    let (code, body) = get(prom_port, &format!("/api/v1/query?query={}", urlencode(expr))).await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{code}: {body}"));
+    assert_eq!(v["status"], "success", "invalid PromQL {expr:?}: {v}");
+    v
+}
+
+/// Metric names a PromQL expression refers to.
+fn metric_names(expr: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let bytes: Vec<char> = expr.chars().collect();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_alphabetic() || bytes[i] == '_' {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == '_' || bytes[i] == ':') {
+                i += 1;
+            }
+            let word: String = bytes[start..i].iter().collect();
+            let quoted = start > 0 && (bytes[start - 1] == '"' || bytes[start - 1] == '\'');
+            if !quoted && (word.starts_with("uploadd_") || word.starts_with("process_")) {
+                names.insert(word);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    names
+}
+
+use std::collections::BTreeSet;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_dashboard_and_alert_query_works_against_a_real_prometheus() {
+    let s = services();
+    let prom_port: u16 = s.get("UPLOADD_TEST_PROMETHEUS_URL").rsplit(':').next().unwrap().parse().unwrap();
+    let mut env = TestEnv::new(Stack::Production).await;
+    let port = free_port();
+    env.set("UPLOADD_HTTP__LISTEN", &format!("127.0.0.1:{port}"));
+    // Sweeps every second, so their metrics exist too.
+    for k in ["MULTIPART", "ORPHANS", "TEMP"] {
+        env.set(&format!("UPLOADD_SWEEP__{k}_SCHEDULE"), "* * * * * *");
+    }
+    let daemon = spawn_daemon(&env);
+    wait_http(port).await;
+    let app = env.app().await;
+    let ok = enqueue_bytes(&app, &env, "a.jpg", &samples::photo_jpeg(400, 300, 1), None).await;
+    let bad = enqueue_bytes(&app, &env, "b.jpg", &samples::eicar(), None).await;
+    wait_terminal(&app, &ok, Duration::from_secs(60)).await;
+    wait_terminal(&app, &bad, Duration::from_secs(60)).await;
+    let instance = format!("test-{port}");
+    let targets = format!(r#"[{{"targets":["127.0.0.1:{port}"],"labels":{{"instance":"{instance}"}}}}]"#);
+    std::fs::write(s.get("UPLOADD_TEST_PROMETHEUS_TARGETS"), targets).unwrap();
+    // Wait until Prometheus has several scrapes of this daemon (rate() needs two).
+    let start = Instant::now();
+    loop {
+        let v =
+            prom_query(prom_port, &format!("count_over_time(up{{job=\"uploadd\",instance=\"{instance}\"}}[5m])")).await;
+        let n = v["data"]["result"][0]["value"][1].as_str().and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+        if n >= 4.0 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "Prometheus never scraped the daemon: {v}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let v = prom_query(prom_port, &format!("uploadd_sweep_last_success_timestamp_seconds{{instance=\"{instance}\"}}"))
+        .await;
+    assert!(!v["data"]["result"].as_array().unwrap().is_empty(), "sweeps ran and were scraped");
+
+    // The dashboard: every expression parses and returns data.
+    let dash: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("config/grafana/dashboards/uploadd.json")).unwrap())
+            .unwrap();
+    let mut exprs = Vec::new();
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    match (k.as_str(), x) {
+                        ("expr", serde_json::Value::String(e)) => out.push(e.clone()),
+                        _ => walk(x, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    walk(&dash, &mut exprs);
+    assert!(exprs.len() >= 20, "the dashboard has {} queries", exprs.len());
+    let mut names = BTreeSet::new();
+    for e in &exprs {
+        let v = prom_query(prom_port, e).await;
+        let n = v["data"]["result"].as_array().map_or(0, Vec::len);
+        assert!(n > 0 || v["data"]["resultType"] == "scalar", "dashboard query returned no data: {e}");
+        names.extend(metric_names(e));
+    }
+    // The alert rules: loaded by Prometheus (so they parse), every query runs, and every metric
+    // they name exists — a renamed metric fails here, not silently in production.
+    // (Re)load the rule file as it is in this checkout.
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut c = tokio::net::TcpStream::connect(("127.0.0.1", prom_port)).await.unwrap();
+        c.write_all(b"POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = Vec::new();
+        c.read_to_end(&mut buf).await.unwrap();
+        assert!(String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 200"), "reload: {}", String::from_utf8_lossy(&buf));
+    }
+    let (_, body) = get(prom_port, "/api/v1/rules").await;
+    let rules: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let mut alert_count = 0;
+    for g in rules["data"]["groups"].as_array().unwrap() {
+        for r in g["rules"].as_array().unwrap() {
+            let q = r["query"].as_str().unwrap();
+            assert_ne!(r["health"], "err", "rule {} failed: {}", r["name"], r["lastError"]);
+            prom_query(prom_port, q).await;
+            names.extend(metric_names(q));
+            alert_count += 1;
+        }
+    }
+    assert!(alert_count >= 5, "{alert_count} alert rules loaded");
+    for name in &names {
+        let v = prom_query(prom_port, &format!("count({{__name__=\"{name}\"}})")).await;
+        assert!(
+            !v["data"]["result"].as_array().unwrap().is_empty(),
+            "metric {name} is used by a query but not exported"
+        );
+    }
+    std::fs::write(s.get("UPLOADD_TEST_PROMETHEUS_TARGETS"), "[]").unwrap();
+    assert!(sigterm(daemon).success());
 }

@@ -20,31 +20,15 @@ async fn clamd_down_means_wait_and_retry_never_skip_the_scan() {
     s.control("stop", "clamd");
     let result = std::panic::AssertUnwindSafe(async {
         let worker = RunningWorker::start(&app);
-        let clean = enqueue_bytes(
-            &app,
-            &env,
-            "photo.jpg",
-            &samples::photo_jpeg(640, 480, 1),
-            None,
-        )
-        .await;
+        let clean = enqueue_bytes(&app, &env, "photo.jpg", &samples::photo_jpeg(640, 480, 1), None).await;
         let infected = enqueue_bytes(&app, &env, "eicar.jpg", &samples::eicar(), None).await;
         for id in [&clean, &infected] {
-            let r = wait_status(&app, id, Duration::from_secs(30), |r| {
-                r.status == Status::Retrying && r.attempts >= 2
-            })
-            .await;
+            let r = wait_status(&app, id, Duration::from_secs(30), |r| r.status == Status::Retrying && r.attempts >= 2)
+                .await;
             assert_eq!(r.reason_code.as_deref(), Some("scanner_unavailable"));
-            assert!(
-                r.outputs.is_empty() && r.detected_type.is_none(),
-                "nothing processed unscanned"
-            );
+            assert!(r.outputs.is_empty() && r.detected_type.is_none(), "nothing processed unscanned");
         }
-        assert!(
-            list_keys(&app, &format!("{}uploads/", env.prefix))
-                .await
-                .is_empty()
-        );
+        assert!(list_keys(&app, &format!("{}uploads/", env.prefix)).await.is_empty());
         let (ready, checks) = uploadd::http::readiness(&app).await;
         assert!(!ready, "not ready while clamd is down: {checks:?}");
         assert_ne!(checks["clamd"], "ok");
@@ -53,10 +37,7 @@ async fn clamd_down_means_wait_and_retry_never_skip_the_scan() {
         let r = wait_terminal(&app, &clean, Duration::from_secs(60)).await;
         assert_eq!(r.status, Status::Ready, "{r:?}");
         let r = wait_terminal(&app, &infected, Duration::from_secs(60)).await;
-        assert_eq!(
-            (r.status, r.reason_code.as_deref()),
-            (Status::Rejected, Some("infected"))
-        );
+        assert_eq!((r.status, r.reason_code.as_deref()), (Status::Rejected, Some("infected")));
         worker.shutdown().await;
     });
     let outcome = futures_util::FutureExt::catch_unwind(result).await;

@@ -26,24 +26,9 @@ fn image_cases() -> Vec<Case> {
             mime: "image/jpeg",
             display: (675, 1080),
         },
-        Case {
-            name: "alpha.png",
-            bytes: samples::alpha_png(640, 480),
-            mime: "image/png",
-            display: (640, 480),
-        },
-        Case {
-            name: "photo.webp",
-            bytes: samples::webp_image(2400, 1200),
-            mime: "image/webp",
-            display: (1920, 960),
-        },
-        Case {
-            name: "anim.gif",
-            bytes: samples::gif_image(200, 100, 4),
-            mime: "image/gif",
-            display: (200, 100),
-        },
+        Case { name: "alpha.png", bytes: samples::alpha_png(640, 480), mime: "image/png", display: (640, 480) },
+        Case { name: "photo.webp", bytes: samples::webp_image(2400, 1200), mime: "image/webp", display: (1920, 960) },
+        Case { name: "anim.gif", bytes: samples::gif_image(200, 100, 4), mime: "image/gif", display: (200, 100) },
     ]
 }
 
@@ -75,71 +60,34 @@ async fn images_end_to_end(stack: Stack) {
             let data = read_object(&app, &o.key).await;
             assert_eq!(data.len() as u64, o.bytes);
             let fmt = image::guess_format(&data).expect("output format");
-            let expected_fmt = if o.variant == "webp" {
-                image::ImageFormat::WebP
-            } else {
-                image::ImageFormat::Jpeg
-            };
+            let expected_fmt = if o.variant == "webp" { image::ImageFormat::WebP } else { image::ImageFormat::Jpeg };
             assert_eq!(fmt, expected_fmt, "{} {}", c.name, o.variant);
-            assert_eq!(
-                o.content_type,
-                if o.variant == "webp" {
-                    "image/webp"
-                } else {
-                    "image/jpeg"
-                }
-            );
+            assert_eq!(o.content_type, if o.variant == "webp" { "image/webp" } else { "image/jpeg" });
             let img = image::load_from_memory(&data).expect("decode output");
             assert_eq!((Some(img.width()), Some(img.height())), (o.width, o.height));
-            assert!(
-                !data.windows(6).any(|w| w == b"Exif\0\0"),
-                "{} {} carries EXIF",
-                c.name,
-                o.variant
-            );
+            assert!(!data.windows(6).any(|w| w == b"Exif\0\0"), "{} {} carries EXIF", c.name, o.variant);
             assert_eq!(exif::jpeg_orientation(&data), None);
         }
         let display = &rec.outputs[0];
-        assert_eq!(
-            (display.width, display.height),
-            (Some(c.display.0), Some(c.display.1)),
-            "{}",
-            c.name
-        );
+        assert_eq!((display.width, display.height), (Some(c.display.0), Some(c.display.1)), "{}", c.name);
         let thumb = &rec.outputs[1];
         assert!(thumb.width.unwrap_or(0) <= 300 && thumb.height.unwrap_or(0) <= 300);
-        assert!(
-            app.storage.head(&rec.source_key).await.unwrap().is_none(),
-            "original deleted after commit"
-        );
+        assert!(app.storage.head(&rec.source_key).await.unwrap().is_none(), "original deleted after commit");
     }
     // Orientation applied: the stored image's left half (red) is the top after rotation.
     let rotated = app.db.get(&ids[0]).await.unwrap().unwrap();
-    let img = image::load_from_memory(&read_object(&app, &rotated.outputs[0].key).await)
-        .unwrap()
-        .into_rgb8();
+    let img = image::load_from_memory(&read_object(&app, &rotated.outputs[0].key).await).unwrap().into_rgb8();
     let (top, bottom) = (img.get_pixel(337, 100), img.get_pixel(337, 980));
     assert!(top[0] > 180 && top[2] < 80, "top should be red: {top:?}");
-    assert!(
-        bottom[2] > 180 && bottom[0] < 80,
-        "bottom should be blue: {bottom:?}"
-    );
+    assert!(bottom[2] > 180 && bottom[0] < 80, "bottom should be blue: {bottom:?}");
     // Alpha flattened onto the white background in JPEG.
     let alpha = app.db.get(&ids[1]).await.unwrap().unwrap();
-    let img = image::load_from_memory(&read_object(&app, &alpha.outputs[0].key).await)
-        .unwrap()
-        .into_rgb8();
-    assert!(
-        img.get_pixel(1, 1).0.iter().all(|&c| c > 240),
-        "transparent corner → white"
-    );
+    let img = image::load_from_memory(&read_object(&app, &alpha.outputs[0].key).await).unwrap().into_rgb8();
+    assert!(img.get_pixel(1, 1).0.iter().all(|&c| c > 240), "transparent corner → white");
     // Image facts recorded.
     let media = rotated.media.expect("media facts");
     assert_eq!(media["orientation"], 6);
-    assert_eq!(
-        (media["width"].as_u64(), media["height"].as_u64()),
-        (Some(1000), Some(1600))
-    );
+    assert_eq!((media["width"].as_u64(), media["height"].as_u64()), (Some(1000), Some(1600)));
     worker.shutdown().await;
 }
 
@@ -162,56 +110,16 @@ async fn hostile(stack: Stack) {
     let mut big = samples::photo_jpeg(64, 64, 1);
     big.resize(5 << 20, 0x55);
     let cases: Vec<(&str, Vec<u8>, Option<&str>, &str)> = vec![
-        (
-            "eicar.jpg",
-            samples::eicar(),
-            Some("image/jpeg"),
-            "infected",
-        ),
-        (
-            "report.jpg",
-            samples::pdf_document(),
-            Some("image/jpeg"),
-            "type_mismatch",
-        ),
-        (
-            "program.jpg",
-            samples::elf_binary(),
-            Some("image/jpeg"),
-            "type_mismatch",
-        ),
-        (
-            "report.pdf",
-            samples::pdf_document(),
-            None,
-            "type_not_allowed",
-        ),
-        (
-            "truncated.jpg",
-            photo[..photo.len() / 2].to_vec(),
-            Some("image/jpeg"),
-            "corrupt",
-        ),
-        (
-            "bomb.png",
-            samples::png_header_only(30_000, 30_000),
-            Some("image/png"),
-            "too_many_pixels",
-        ),
-        (
-            "bomb.jpg",
-            samples::jpeg_header_only(30_000, 30_000),
-            None,
-            "too_many_pixels",
-        ),
+        ("eicar.jpg", samples::eicar(), Some("image/jpeg"), "infected"),
+        ("report.jpg", samples::pdf_document(), Some("image/jpeg"), "type_mismatch"),
+        ("program.jpg", samples::elf_binary(), Some("image/jpeg"), "type_mismatch"),
+        ("report.pdf", samples::pdf_document(), None, "type_not_allowed"),
+        ("truncated.jpg", photo[..photo.len() / 2].to_vec(), Some("image/jpeg"), "corrupt"),
+        ("bomb.png", samples::png_header_only(30_000, 30_000), Some("image/png"), "too_many_pixels"),
+        ("bomb.jpg", samples::jpeg_header_only(30_000, 30_000), None, "too_many_pixels"),
         ("huge.jpg", big, Some("image/jpeg"), "too_large"),
         ("empty.jpg", Vec::new(), None, "empty"),
-        (
-            "text.jpg",
-            b"hello, not an image".to_vec(),
-            None,
-            "type_not_allowed",
-        ),
+        ("text.jpg", b"hello, not an image".to_vec(), None, "type_not_allowed"),
     ];
     let mut ids = Vec::new();
     for (name, bytes, declared, _) in &cases {
@@ -220,62 +128,25 @@ async fn hostile(stack: Stack) {
     for ((name, _, _, code), id) in cases.iter().zip(&ids) {
         let rec = wait_terminal(&app, id, T).await;
         assert_eq!(rec.status, Status::Rejected, "{name}: {rec:?}");
-        assert_eq!(
-            rec.reason_code.as_deref(),
-            Some(*code),
-            "{name}: {:?}",
-            rec.reason
-        );
-        assert!(
-            rec.reason.as_deref().is_some_and(|r| !r.is_empty()),
-            "{name} has a reason"
-        );
+        assert_eq!(rec.reason_code.as_deref(), Some(*code), "{name}: {:?}", rec.reason);
+        assert!(rec.reason.as_deref().is_some_and(|r| !r.is_empty()), "{name} has a reason");
         assert!(rec.outputs.is_empty(), "{name} has no outputs");
-        assert!(
-            list_keys(&app, &format!("{}uploads/{id}/", env.prefix))
-                .await
-                .is_empty(),
-            "{name}: nothing stored"
-        );
+        assert!(list_keys(&app, &format!("{}uploads/{id}/", env.prefix)).await.is_empty(), "{name}: nothing stored");
         assert_eq!(rec.attempts, 1, "{name} is not retried");
     }
     // Infected: quarantined (moved, not deleted), never decoded.
     let eicar = app.db.get(&ids[0]).await.unwrap().unwrap();
-    assert!(
-        eicar
-            .reason
-            .as_deref()
-            .unwrap_or("")
-            .contains("Test.EICAR-Custom"),
-        "{:?}",
-        eicar.reason
-    );
-    assert!(
-        app.storage.head(&eicar.source_key).await.unwrap().is_none(),
-        "infected original left incoming"
-    );
+    assert!(eicar.reason.as_deref().unwrap_or("").contains("Test.EICAR-Custom"), "{:?}", eicar.reason);
+    assert!(app.storage.head(&eicar.source_key).await.unwrap().is_none(), "infected original left incoming");
     let q = format!("{}quarantine/{}/source", env.prefix, ids[0]);
-    assert_eq!(
-        read_object(&app, &q).await,
-        samples::eicar(),
-        "quarantined intact"
-    );
-    assert!(
-        eicar.media.is_none() && eicar.detected_type.is_none(),
-        "infected file was never validated or decoded"
-    );
+    assert_eq!(read_object(&app, &q).await, samples::eicar(), "quarantined intact");
+    assert!(eicar.media.is_none() && eicar.detected_type.is_none(), "infected file was never validated or decoded");
     // Over the limit: refused before it was read (no size or hash recorded).
     let huge = app.db.get(&ids[7]).await.unwrap().unwrap();
     assert_eq!(huge.bytes, None, "the oversized file was not fetched");
     // Rejected originals are kept in incoming (nothing deleted on a rejection) except infected ones.
     let mismatch = app.db.get(&ids[1]).await.unwrap().unwrap();
-    assert!(
-        app.storage
-            .head(&mismatch.source_key)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(app.storage.head(&mismatch.source_key).await.unwrap().is_some());
     worker.shutdown().await;
 }
 
@@ -300,35 +171,20 @@ async fn rerunning_a_ready_upload_is_a_no_op_and_duplicate_enqueue_is_ignored() 
     // The same job again (a retried HTTP request): recognised, nothing reprocessed.
     let job = uploadd::job::UploadJob::parse(
         &id,
-        &format!(
-            r#"{{"upload_id":"{id}","source_key":"{}","profile":"default"}}"#,
-            first.source_key
-        ),
+        &format!(r#"{{"upload_id":"{id}","source_key":"{}","profile":"default"}}"#, first.source_key),
         &app.cfg.storage.incoming_prefix,
     )
     .unwrap();
     let again = uploadd::producer::enqueue_job(&app, &job).await.unwrap();
     assert_eq!(again, uploadd::queue::PushOutcome::Duplicate);
     // Even past the idempotency window, a re-run of a ready upload changes nothing.
-    app.queue
-        .push(
-            &format!("{id}-again"),
-            &serde_json::to_string(&job.to_payload()).unwrap(),
-            "",
-        )
-        .await
-        .unwrap();
+    app.queue.push(&format!("{id}-again"), &serde_json::to_string(&job.to_payload()).unwrap(), "").await.unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = app.db.get(&id).await.unwrap().unwrap();
     assert_eq!(after.status, Status::Ready);
     assert_eq!(after.outputs, first.outputs);
     assert_eq!(after.finished_at, first.finished_at);
-    assert_eq!(
-        list_keys(&app, &format!("{}uploads/{id}/", env.prefix))
-            .await
-            .len(),
-        3
-    );
+    assert_eq!(list_keys(&app, &format!("{}uploads/{id}/", env.prefix)).await.len(), 3);
     let stats = app.queue.stats().await.unwrap();
     assert_eq!((stats.pending, stats.running, stats.dead), (0, 0, 0));
     worker.shutdown().await;
@@ -340,44 +196,24 @@ async fn a_malformed_message_is_recorded_and_workers_keep_going() {
     let app = env.app().await;
     let worker = RunningWorker::start(&app);
     app.queue.push("bad-json", "{not json", "").await.unwrap();
-    app.queue
-        .push(
-            "bad-source",
-            r#"{"source_key":"file:///etc/passwd","profile":"default"}"#,
-            "",
-        )
-        .await
-        .unwrap();
+    app.queue.push("bad-source", r#"{"source_key":"file:///etc/passwd","profile":"default"}"#, "").await.unwrap();
     // Raw producer that forgot the metadata hash entirely (apalis-redis workers die on this).
     let s = services();
     let client = redis::Client::open(s.redis()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let ns = &app.cfg.queue.namespace;
-    let payload = format!(
-        r#"{{"source_key":"{}incoming/x","profile":"nope"}}"#,
-        env.prefix
-    );
+    let payload = format!(r#"{{"source_key":"{}incoming/x","profile":"nope"}}"#, env.prefix);
     let _: () = redis::pipe()
         .hset(format!("{ns}:data"), "no-meta", payload)
         .rpush(format!("{ns}:active"), "no-meta")
         .query_async(&mut conn)
         .await
         .unwrap();
-    let good = enqueue_bytes(
-        &app,
-        &env,
-        "ok.jpg",
-        &samples::photo_jpeg(300, 200, 1),
-        None,
-    )
-    .await;
+    let good = enqueue_bytes(&app, &env, "ok.jpg", &samples::photo_jpeg(300, 200, 1), None).await;
     assert_eq!(wait_terminal(&app, &good, T).await.status, Status::Ready);
     let bad = uploadd::job::upload_id_for_task("bad-json", "{not json").to_string();
     let rec = wait_terminal(&app, &bad, T).await;
-    assert_eq!(
-        (rec.status, rec.reason_code.as_deref()),
-        (Status::Rejected, Some("invalid_job"))
-    );
+    assert_eq!((rec.status, rec.reason_code.as_deref()), (Status::Rejected, Some("invalid_job")));
     assert!(rec.reason.unwrap().contains("not valid JSON"));
     let src = uploadd::job::upload_id_for_task("bad-source", "").to_string();
     let rec = wait_terminal(&app, &src, T).await;
@@ -386,10 +222,6 @@ async fn a_malformed_message_is_recorded_and_workers_keep_going() {
     let rec = wait_terminal(&app, &unknown, T).await;
     assert_eq!(rec.reason_code.as_deref(), Some("unknown_profile"));
     let dead = app.queue.list_dead(10).await.unwrap();
-    assert_eq!(
-        dead.len(),
-        2,
-        "the unparseable jobs are dead-lettered: {dead:?}"
-    );
+    assert_eq!(dead.len(), 2, "the unparseable jobs are dead-lettered: {dead:?}");
     worker.shutdown().await;
 }

@@ -17,30 +17,17 @@ fn root() -> &'static Path {
 }
 
 fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
 }
 
 /// Runs a producer example CLI (`python` or `node`) with `args`.
 fn producer(lang: &str, args: &[&str]) -> Output {
     let s = services();
     let (bin, script) = match lang {
-        "python" => (
-            s.get("UPLOADD_TEST_PYTHON"),
-            root().join("jobs/producers/python/uploadd_producer.py"),
-        ),
-        _ => (
-            s.get("UPLOADD_TEST_NODE"),
-            root().join("jobs/producers/node/uploadd-producer.js"),
-        ),
+        "python" => (s.get("UPLOADD_TEST_PYTHON"), root().join("jobs/producers/python/uploadd_producer.py")),
+        _ => (s.get("UPLOADD_TEST_NODE"), root().join("jobs/producers/node/uploadd-producer.js")),
     };
-    std::process::Command::new(bin)
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("run producer example")
+    std::process::Command::new(bin).arg(script).args(args).output().expect("run producer example")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,11 +43,7 @@ async fn jobs_enqueued_from_python_and_node_end_ready() {
         let id = uuid::Uuid::now_v7().to_string();
         let key = format!("{}incoming/{id}", env.prefix);
         let file = env.file(&format!("{lang}.jpg"), &samples::photo_jpeg(640, 480, 1));
-        let opts = PutOptions {
-            content_type: "image/jpeg",
-            cache_control: None,
-            sha256: None,
-        };
+        let opts = PutOptions { content_type: "image/jpeg", cache_control: None, sha256: None };
         app.storage.put_file(&key, &file, opts).await.unwrap();
         // …then enqueues with the example client.
         let incoming = format!("{}incoming/", env.prefix);
@@ -84,19 +67,10 @@ async fn jobs_enqueued_from_python_and_node_end_ready() {
         let o = producer(lang, &args);
         let (out, err) = text(&o);
         assert!(o.status.success(), "{lang} enqueue failed: {err}");
-        assert_eq!(
-            out.lines().last().map(str::trim),
-            Some(id.as_str()),
-            "{lang}: the upload id is the last line"
-        );
+        assert_eq!(out.lines().last().map(str::trim), Some(id.as_str()), "{lang}: the upload id is the last line");
         // A retried request with the same id is recognised and adds nothing.
         let o = producer(lang, &args);
-        assert_eq!(
-            o.status.code(),
-            Some(3),
-            "{lang}: duplicate enqueue: {:?}",
-            text(&o)
-        );
+        assert_eq!(o.status.code(), Some(3), "{lang}: duplicate enqueue: {:?}", text(&o));
         ids.push((lang, id));
     }
     for (lang, id) in &ids {
@@ -105,20 +79,7 @@ async fn jobs_enqueued_from_python_and_node_end_ready() {
         assert_eq!(rec.outputs.len(), 3);
         assert_eq!(rec.deliveries, 1, "{lang}: processed once");
         // And the client reads the outcome back from the events stream.
-        let o = producer(
-            lang,
-            &[
-                "wait",
-                "--redis",
-                &redis,
-                "--namespace",
-                &ns,
-                "--id",
-                id,
-                "--timeout",
-                "30",
-            ],
-        );
+        let o = producer(lang, &["wait", "--redis", &redis, "--namespace", &ns, "--id", id, "--timeout", "30"]);
         let (out, err) = text(&o);
         assert!(o.status.success(), "{lang} wait: {out} {err}");
         assert!(out.contains("\"ready\""), "{lang} wait output: {out}");
@@ -145,8 +106,7 @@ fn example_jobs_satisfy_the_schema_and_the_daemon() {
     assert!(o.status.success(), "{:?}", text(&o));
     for p in &examples {
         let raw = std::fs::read_to_string(p).unwrap();
-        uploadd::job::UploadJob::parse("t", &raw, "incoming/")
-            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        uploadd::job::UploadJob::parse("t", &raw, "incoming/").unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     }
     // What the Rust producer writes is valid against the schema too.
     let job = uploadd::job::UploadJob::parse(
@@ -167,11 +127,7 @@ fn example_jobs_satisfy_the_schema_and_the_daemon() {
     assert!(o.status.success(), "{:?}", text(&o));
     // And the schema refuses what the daemon refuses.
     let hostile = dir.path().join("hostile.json");
-    std::fs::write(
-        &hostile,
-        r#"{"source_key":"../etc/passwd","profile":"default","bucket":"other"}"#,
-    )
-    .unwrap();
+    std::fs::write(&hostile, r#"{"source_key":"../etc/passwd","profile":"default","bucket":"other"}"#).unwrap();
     let o = std::process::Command::new(s.get("UPLOADD_TEST_CHECK_JSONSCHEMA"))
         .arg("--schemafile")
         .arg(&schema)

@@ -37,45 +37,34 @@ async fn receiver(fail_first: usize) -> (u16, Arc<Mutex<Vec<Received>>>) {
             };
             let log = log2.clone();
             tokio::spawn(async move {
-                let svc = hyper::service::service_fn(
-                    move |req: hyper::Request<hyper::body::Incoming>| {
-                        let log = log.clone();
-                        async move {
-                            let header = |k: &str| {
-                                req.headers()
-                                    .get(k)
-                                    .and_then(|v| v.to_str().ok())
-                                    .unwrap_or("")
-                                    .to_owned()
-                            };
-                            let (ts, sig) =
-                                (header("x-uploadd-timestamp"), header("x-uploadd-signature"));
-                            let body = req.into_body().collect().await.unwrap().to_bytes();
-                            // Verified independently of uploadd's signer: HMAC-SHA256 over "ts.body".
-                            use hmac::Mac;
-                            let mut mac =
-                                hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes())
-                                    .unwrap();
-                            mac.update(format!("{ts}.").as_bytes());
-                            mac.update(&body);
-                            let expected =
-                                format!("v1={}", hex::encode(mac.finalize().into_bytes()));
-                            let now = uploadd::units::now_ms() / 1000;
-                            let fresh = ts.parse::<i64>().is_ok_and(|t| (now - t).abs() < 300);
-                            let mut log = log.lock().unwrap();
-                            let status = if log.len() < fail_first { 500 } else { 200 };
-                            log.push(Received {
-                                status_sent: status,
-                                signature_ok: sig == expected,
-                                fresh,
-                                body: serde_json::from_slice(&body).unwrap_or_default(),
-                            });
-                            let mut r = hyper::Response::new(Full::new(Bytes::from_static(b"ok")));
-                            *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
-                            Ok::<_, Infallible>(r)
-                        }
-                    },
-                );
+                let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let log = log.clone();
+                    async move {
+                        let header =
+                            |k: &str| req.headers().get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                        let (ts, sig) = (header("x-uploadd-timestamp"), header("x-uploadd-signature"));
+                        let body = req.into_body().collect().await.unwrap().to_bytes();
+                        // Verified independently of uploadd's signer: HMAC-SHA256 over "ts.body".
+                        use hmac::Mac;
+                        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+                        mac.update(format!("{ts}.").as_bytes());
+                        mac.update(&body);
+                        let expected = format!("v1={}", hex::encode(mac.finalize().into_bytes()));
+                        let now = uploadd::units::now_ms() / 1000;
+                        let fresh = ts.parse::<i64>().is_ok_and(|t| (now - t).abs() < 300);
+                        let mut log = log.lock().unwrap();
+                        let status = if log.len() < fail_first { 500 } else { 200 };
+                        log.push(Received {
+                            status_sent: status,
+                            signature_ok: sig == expected,
+                            fresh,
+                            body: serde_json::from_slice(&body).unwrap_or_default(),
+                        });
+                        let mut r = hyper::Response::new(Full::new(Bytes::from_static(b"ok")));
+                        *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+                        Ok::<_, Infallible>(r)
+                    }
+                });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
                     .await;
@@ -90,10 +79,7 @@ async fn outcomes_reach_the_event_stream_and_signed_webhooks_with_retries() {
     let (port, received) = receiver(2).await;
     let mut env = TestEnv::new(Stack::Production).await;
     env.set("UPLOADD_WEBHOOKS__SECRET", SECRET);
-    env.set(
-        "UPLOADD_WEBHOOKS__ALLOWED_HOSTS",
-        &format!("127.0.0.1:{port}"),
-    );
+    env.set("UPLOADD_WEBHOOKS__ALLOWED_HOSTS", &format!("127.0.0.1:{port}"));
     env.set("UPLOADD_WEBHOOKS__BASE_DELAY", "200ms");
     env.set("UPLOADD_WEBHOOKS__MAX_DELAY", "1s");
     let app = env.app().await;
@@ -131,67 +117,48 @@ async fn outcomes_reach_the_event_stream_and_signed_webhooks_with_retries() {
             .to_string()
         }
     };
-    let ok = enqueue(
-        "a.jpg",
-        samples::photo_jpeg(500, 400, 1),
-        format!("http://127.0.0.1:{port}/hook"),
-    )
-    .await;
-    let bad = enqueue(
-        "b.jpg",
-        samples::eicar(),
-        format!("http://127.0.0.1:{port}/hook"),
-    )
-    .await;
-    let ssrf = enqueue(
-        "c.jpg",
-        samples::photo_jpeg(100, 100, 1),
-        "http://169.254.169.254/latest/meta-data".into(),
-    )
-    .await;
+    let ok = enqueue("a.jpg", samples::photo_jpeg(500, 400, 1), format!("http://127.0.0.1:{port}/hook")).await;
+    let bad = enqueue("b.jpg", samples::eicar(), format!("http://127.0.0.1:{port}/hook")).await;
+    let ssrf =
+        enqueue("c.jpg", samples::photo_jpeg(100, 100, 1), "http://169.254.169.254/latest/meta-data".into()).await;
     for id in [&ok, &bad, &ssrf] {
         wait_terminal(&app, id, Duration::from_secs(60)).await;
     }
 
     // Events: one entry per terminal state, readable with a consumer group.
-    let reply: redis::streams::StreamReadReply = redis::cmd("XREADGROUP")
-        .arg("GROUP")
-        .arg("test")
-        .arg("c1")
-        .arg("COUNT")
-        .arg(100)
-        .arg("STREAMS")
-        .arg(format!("{ns}:events"))
-        .arg(">")
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    let entries: Vec<_> = reply.keys.into_iter().flat_map(|k| k.ids).collect();
+    // The event follows the database commit: read (blocking) until all three have arrived.
+    let mut entries = Vec::new();
+    for _ in 0..20 {
+        let reply: redis::streams::StreamReadReply = redis::cmd("XREADGROUP")
+            .arg("GROUP")
+            .arg("test")
+            .arg("c1")
+            .arg("COUNT")
+            .arg(100)
+            .arg("BLOCK")
+            .arg(500)
+            .arg("STREAMS")
+            .arg(format!("{ns}:events"))
+            .arg(">")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        entries.extend(reply.keys.into_iter().flat_map(|k| k.ids));
+        if entries.len() >= 3 {
+            break;
+        }
+    }
     let field = |e: &redis::streams::StreamId, k: &str| -> String { e.get(k).unwrap_or_default() };
     let mut by_id = std::collections::HashMap::new();
     for e in &entries {
-        by_id.insert(
-            field(e, "id"),
-            (
-                field(e, "status"),
-                field(e, "reason_code"),
-                field(e, "outputs"),
-            ),
-        );
+        by_id.insert(field(e, "id"), (field(e, "status"), field(e, "reason_code"), field(e, "outputs")));
     }
     assert_eq!(entries.len(), 3, "one event per terminal state");
     assert_eq!(by_id[&ok].0, "ready");
     let outputs: Vec<serde_json::Value> = serde_json::from_str(&by_id[&ok].2).unwrap();
     assert_eq!(outputs.len(), 3);
-    assert_eq!(
-        (by_id[&bad].0.as_str(), by_id[&bad].1.as_str()),
-        ("rejected", "infected")
-    );
-    let len: u64 = redis::cmd("XLEN")
-        .arg(format!("{ns}:events"))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+    assert_eq!((by_id[&bad].0.as_str(), by_id[&bad].1.as_str()), ("rejected", "infected"));
+    let len: u64 = redis::cmd("XLEN").arg(format!("{ns}:events")).query_async(&mut conn).await.unwrap();
     assert_eq!(len, 3);
 
     // Webhooks: two failures, then delivered; each signed and fresh.
@@ -202,59 +169,31 @@ async fn outcomes_reach_the_event_stream_and_signed_webhooks_with_retries() {
         if a.status == "delivered" && b.status == "delivered" {
             break;
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "webhooks not delivered: {a:?} {b:?}"
-        );
+        assert!(start.elapsed() < Duration::from_secs(60), "webhooks not delivered: {a:?} {b:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let got = received.lock().unwrap().clone();
     assert_eq!(got.len(), 4, "2 failed attempts + 2 deliveries: {got:#?}");
     assert!(got.iter().all(|r| r.signature_ok && r.fresh), "{got:#?}");
     assert_eq!(got.iter().filter(|r| r.status_sent == 500).count(), 2);
-    let delivered: Vec<_> = got
-        .iter()
-        .filter(|r| r.status_sent == 200)
-        .map(|r| r.body.clone())
-        .collect();
-    let body = delivered
-        .iter()
-        .find(|b| b["id"] == ok.as_str())
-        .expect("ok's webhook");
+    let delivered: Vec<_> = got.iter().filter(|r| r.status_sent == 200).map(|r| r.body.clone()).collect();
+    let body = delivered.iter().find(|b| b["id"] == ok.as_str()).expect("ok's webhook");
     assert_eq!(body["status"], "ready");
     assert_eq!(body["outputs"].as_array().map(Vec::len), Some(3));
     assert_eq!(body["metadata"]["user"], "42");
-    let body = delivered
-        .iter()
-        .find(|b| b["id"] == bad.as_str())
-        .expect("bad's webhook");
-    assert_eq!(
-        (body["status"].as_str(), body["reason_code"].as_str()),
-        (Some("rejected"), Some("infected"))
-    );
+    let body = delivered.iter().find(|b| b["id"] == bad.as_str()).expect("bad's webhook");
+    assert_eq!((body["status"].as_str(), body["reason_code"].as_str()), (Some("rejected"), Some("infected")));
     let a = app.db.webhook_status(&ok).await.unwrap().unwrap();
     assert!(a.attempts >= 1 && a.last_status == Some(200));
 
     // A callback to a host that is not allowed is refused and never contacted.
     let s = app.db.webhook_status(&ssrf).await.unwrap().unwrap();
     assert_eq!(s.status, "refused");
-    assert!(
-        s.last_error
-            .unwrap()
-            .contains("not in webhooks.allowed_hosts")
-    );
-    assert_eq!(
-        app.db.get(&ssrf).await.unwrap().unwrap().status,
-        Status::Ready,
-        "the upload itself is unaffected"
-    );
+    assert!(s.last_error.unwrap().contains("not in webhooks.allowed_hosts"));
+    assert_eq!(app.db.get(&ssrf).await.unwrap().unwrap().status, Status::Ready, "the upload itself is unaffected");
 
     // `uploadd status --json` shows the delivery.
-    let out = env
-        .command()
-        .args(["status", &ok, "--json"])
-        .output()
-        .unwrap();
+    let out = env.command().args(["status", &ok, "--json"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["status"], "ready");
     assert_eq!(v["webhook"]["status"], "delivered");

@@ -85,12 +85,7 @@ impl Db {
 
     /// Takes a due delivery for one attempt (pushes its due time to `lease_until`), so two
     /// daemons never send the same attempt. False if someone else took it.
-    pub async fn claim_webhook(
-        &self,
-        upload_id: &str,
-        seen_next_at: i64,
-        lease_until: i64,
-    ) -> Result<bool, DbError> {
+    pub async fn claim_webhook(&self, upload_id: &str, seen_next_at: i64, lease_until: i64) -> Result<bool, DbError> {
         let res = sqlx::query(
             "UPDATE webhook_deliveries SET next_attempt_at = $1, updated_at = $2 \
              WHERE upload_id = $3 AND status = 'pending' AND next_attempt_at = $4",
@@ -144,9 +139,7 @@ impl Db {
         Ok(Some(DeliveryStatus {
             url: r.try_get("url")?,
             attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(0),
-            last_status: r
-                .try_get::<Option<i64>, _>("last_status")?
-                .and_then(|s| u16::try_from(s).ok()),
+            last_status: r.try_get::<Option<i64>, _>("last_status")?.and_then(|s| u16::try_from(s).ok()),
             last_error: r.try_get("last_error")?,
             next_attempt_at: (status == "pending")
                 .then(|| r.try_get::<i64, _>("next_attempt_at").map(format_ms))

@@ -49,11 +49,7 @@ pub fn tiff_orientation(tiff: &[u8]) -> Option<u8> {
     };
     let u16_at = |off: usize| -> Option<u16> {
         let b = tiff.get(off..off + 2)?;
-        Some(if little {
-            u16::from_le_bytes([b[0], b[1]])
-        } else {
-            u16::from_be_bytes([b[0], b[1]])
-        })
+        Some(if little { u16::from_le_bytes([b[0], b[1]]) } else { u16::from_be_bytes([b[0], b[1]]) })
     };
     let u32_at = |off: usize| -> Option<u32> {
         let b = tiff.get(off..off + 4)?;
@@ -120,20 +116,11 @@ mod tests {
     #[test]
     fn hostile_segments_do_not_panic() {
         assert_eq!(jpeg_orientation(b""), None);
-        assert_eq!(
-            jpeg_orientation(&[0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF]),
-            None
-        );
-        assert_eq!(
-            jpeg_orientation(&[0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x00]),
-            None
-        );
+        assert_eq!(jpeg_orientation(&[0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF]), None);
+        assert_eq!(jpeg_orientation(&[0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x00]), None);
         let mut seg = app1_with_orientation(6);
         seg.truncate(seg.len() - 8);
-        assert_eq!(
-            jpeg_orientation(&insert_app1(&[0xFF, 0xD8, 0xFF, 0xD9], &seg)),
-            None
-        );
+        assert_eq!(jpeg_orientation(&insert_app1(&[0xFF, 0xD8, 0xFF, 0xD9], &seg)), None);
         assert_eq!(tiff_orientation(b"II*\0\xFF\xFF\xFF\xFF"), None);
         // Exhaustive truncations of a valid blob.
         let full = insert_app1(&[0xFF, 0xD8, 0xFF, 0xD9], &app1_with_orientation(3));

@@ -14,19 +14,11 @@ pub struct Raster {
 }
 
 fn resize_err(e: impl std::fmt::Display) -> MediaError {
-    MediaError::Encode {
-        variant: "(resize)".into(),
-        message: e.to_string(),
-    }
+    MediaError::Encode { variant: "(resize)".into(), message: e.to_string() }
 }
 
 impl Raster {
-    pub fn new(
-        pixels: Vec<u8>,
-        width: u32,
-        height: u32,
-        channels: u8,
-    ) -> Result<Raster, MediaError> {
+    pub fn new(pixels: Vec<u8>, width: u32, height: u32, channels: u8) -> Result<Raster, MediaError> {
         let expected = width as usize * height as usize * channels as usize;
         if pixels.len() != expected || !(channels == 3 || channels == 4) {
             return Err(MediaError::Corrupt(format!(
@@ -34,20 +26,11 @@ impl Raster {
                 pixels.len()
             )));
         }
-        Ok(Raster {
-            pixels,
-            width,
-            height,
-            channels,
-        })
+        Ok(Raster { pixels, width, height, channels })
     }
 
     fn pixel_type(&self) -> fir::PixelType {
-        if self.channels == 4 {
-            fir::PixelType::U8x4
-        } else {
-            fir::PixelType::U8x3
-        }
+        if self.channels == 4 { fir::PixelType::U8x4 } else { fir::PixelType::U8x3 }
     }
 
     /// True if every alpha value is 255.
@@ -67,12 +50,7 @@ impl Raster {
                 out.push(((u32::from(p[c]) * a + u32::from(bg[c]) * (255 - a) + 127) / 255) as u8);
             }
         }
-        Raster {
-            pixels: out,
-            width: self.width,
-            height: self.height,
-            channels: 3,
-        }
+        Raster { pixels: out, width: self.width, height: self.height, channels: 3 }
     }
 
     /// Premultiplied RGBA composited over `bg` → RGB (exact: c + bg·(1 − a)).
@@ -84,33 +62,22 @@ impl Raster {
                 out.push((u32::from(p[c]) + (u32::from(bg[c]) * inv + 127) / 255).min(255) as u8);
             }
         }
-        Raster {
-            pixels: out,
-            width: self.width,
-            height: self.height,
-            channels: 3,
-        }
+        Raster { pixels: out, width: self.width, height: self.height, channels: 3 }
     }
 
     /// In place, so no second full-size buffer is needed before resizing.
     pub fn premultiply(&mut self) -> Result<(), MediaError> {
         let (w, h) = (self.width, self.height);
         let mut img =
-            fir::images::Image::from_slice_u8(w, h, &mut self.pixels, fir::PixelType::U8x4)
-                .map_err(resize_err)?;
-        fir::MulDiv::new()
-            .multiply_alpha_inplace(&mut img)
-            .map_err(resize_err)
+            fir::images::Image::from_slice_u8(w, h, &mut self.pixels, fir::PixelType::U8x4).map_err(resize_err)?;
+        fir::MulDiv::new().multiply_alpha_inplace(&mut img).map_err(resize_err)
     }
 
     pub fn unpremultiply(&mut self) -> Result<(), MediaError> {
         let (w, h) = (self.width, self.height);
         let mut img =
-            fir::images::Image::from_slice_u8(w, h, &mut self.pixels, fir::PixelType::U8x4)
-                .map_err(resize_err)?;
-        fir::MulDiv::new()
-            .divide_alpha_inplace(&mut img)
-            .map_err(resize_err)
+            fir::images::Image::from_slice_u8(w, h, &mut self.pixels, fir::PixelType::U8x4).map_err(resize_err)?;
+        fir::MulDiv::new().divide_alpha_inplace(&mut img).map_err(resize_err)
     }
 
     /// Lanczos3 resize of the centred crop (`fw`×`fh` of the frame) to `out_w`×`out_h`.
@@ -128,17 +95,11 @@ impl Raster {
             return Ok(self.clone());
         }
         let src =
-            fir::images::ImageRef::new(self.width, self.height, &self.pixels, self.pixel_type())
-                .map_err(resize_err)?;
+            fir::images::ImageRef::new(self.width, self.height, &self.pixels, self.pixel_type()).map_err(resize_err)?;
         let mut dst = fir::images::Image::new(out_w, out_h, self.pixel_type());
         let opts = fir::ResizeOptions::new()
             .resize_alg(fir::ResizeAlg::Convolution(fir::FilterType::Lanczos3))
-            .crop(
-                (f64::from(self.width) - cw) / 2.0,
-                (f64::from(self.height) - ch) / 2.0,
-                cw,
-                ch,
-            )
+            .crop((f64::from(self.width) - cw) / 2.0, (f64::from(self.height) - ch) / 2.0, cw, ch)
             .use_alpha(false);
         resizer.resize(&src, &mut dst, &opts).map_err(resize_err)?;
         Raster::new(dst.into_vec(), out_w, out_h, self.channels)
@@ -149,11 +110,7 @@ impl Raster {
         if !(2..=8).contains(&o) {
             return self;
         }
-        let (w, h, c) = (
-            self.width as usize,
-            self.height as usize,
-            self.channels as usize,
-        );
+        let (w, h, c) = (self.width as usize, self.height as usize, self.channels as usize);
         let (ow, oh) = if o >= 5 { (h, w) } else { (w, h) };
         let mut out = vec![0u8; self.pixels.len()];
         for y in 0..oh {
@@ -173,12 +130,7 @@ impl Raster {
                 out[d..d + c].copy_from_slice(&self.pixels[s..s + c]);
             }
         }
-        Raster {
-            pixels: out,
-            width: ow as u32,
-            height: oh as u32,
-            channels: self.channels,
-        }
+        Raster { pixels: out, width: ow as u32, height: oh as u32, channels: self.channels }
     }
 }
 

@@ -25,14 +25,8 @@ pub fn photo_jpeg(width: u32, height: u32, orientation: u8) -> Vec<u8> {
         height: height as usize,
         format: turbojpeg::PixelFormat::RGB,
     };
-    let jpeg = turbojpeg::compress(img, 90, turbojpeg::Subsamp::Sub2x2)
-        .map(|b| b.to_vec())
-        .unwrap_or_default();
-    if orientation == 1 {
-        jpeg
-    } else {
-        exif::insert_app1(&jpeg, &exif::app1_with_orientation(orientation))
-    }
+    let jpeg = turbojpeg::compress(img, 90, turbojpeg::Subsamp::Sub2x2).map(|b| b.to_vec()).unwrap_or_default();
+    if orientation == 1 { jpeg } else { exif::insert_app1(&jpeg, &exif::app1_with_orientation(orientation)) }
 }
 
 fn rgba_disc(width: u32, height: u32) -> Vec<u8> {
@@ -67,16 +61,10 @@ pub fn webp_image(width: u32, height: u32) -> Vec<u8> {
     let mut px = Vec::with_capacity(width as usize * height as usize * 3);
     for y in 0..height {
         for x in 0..width {
-            px.extend_from_slice(&[
-                (x * 255 / width.max(1)) as u8,
-                (y * 255 / height.max(1)) as u8,
-                128,
-            ]);
+            px.extend_from_slice(&[(x * 255 / width.max(1)) as u8, (y * 255 / height.max(1)) as u8, 128]);
         }
     }
-    webp::Encoder::from_rgb(&px, width, height)
-        .encode(80.0)
-        .to_vec()
+    webp::Encoder::from_rgb(&px, width, height).encode(80.0).to_vec()
 }
 
 /// A GIF with `frames` frames (the pipeline uses the first).
@@ -109,11 +97,7 @@ pub fn png_header_only(width: u32, height: u32) -> Vec<u8> {
     ihdr.extend_from_slice(&height.to_be_bytes());
     ihdr.extend_from_slice(&[8, 6, 0, 0, 0]); // 8-bit RGBA
     push_chunk(&mut out, b"IHDR", &ihdr);
-    push_chunk(
-        &mut out,
-        b"IDAT",
-        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
-    );
+    push_chunk(&mut out, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
     push_chunk(&mut out, b"IEND", &[]);
     out
 }
@@ -132,11 +116,7 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
         }
     }
     !crc
@@ -185,30 +165,12 @@ mod tests {
 
     #[test]
     fn samples_are_what_they_claim() {
-        assert_eq!(
-            infer::get(&photo_jpeg(32, 32, 6)).map(|t| t.mime_type()),
-            Some("image/jpeg")
-        );
-        assert_eq!(
-            infer::get(&alpha_png(8, 8)).map(|t| t.mime_type()),
-            Some("image/png")
-        );
-        assert_eq!(
-            infer::get(&webp_image(8, 8)).map(|t| t.mime_type()),
-            Some("image/webp")
-        );
-        assert_eq!(
-            infer::get(&gif_image(8, 8, 3)).map(|t| t.mime_type()),
-            Some("image/gif")
-        );
-        assert_eq!(
-            infer::get(&pdf_document()).map(|t| t.mime_type()),
-            Some("application/pdf")
-        );
-        assert_eq!(
-            infer::get(&elf_binary()).map(|t| t.mime_type()),
-            Some("application/x-executable")
-        );
+        assert_eq!(infer::get(&photo_jpeg(32, 32, 6)).map(|t| t.mime_type()), Some("image/jpeg"));
+        assert_eq!(infer::get(&alpha_png(8, 8)).map(|t| t.mime_type()), Some("image/png"));
+        assert_eq!(infer::get(&webp_image(8, 8)).map(|t| t.mime_type()), Some("image/webp"));
+        assert_eq!(infer::get(&gif_image(8, 8, 3)).map(|t| t.mime_type()), Some("image/gif"));
+        assert_eq!(infer::get(&pdf_document()).map(|t| t.mime_type()), Some("application/pdf"));
+        assert_eq!(infer::get(&elf_binary()).map(|t| t.mime_type()), Some("application/x-executable"));
         let h = turbojpeg::read_header(&jpeg_header_only(30_000, 30_000)).unwrap();
         assert_eq!((h.width, h.height), (30_000, 30_000));
         assert_eq!(eicar().len(), 68);

@@ -33,9 +33,7 @@ pub enum Rejection {
     NotAllowed(String),
     #[error("declared type {declared} does not match the content, which is {detected}")]
     Mismatch { declared: String, detected: String },
-    #[error(
-        "{mime} file of {size} bytes is larger than the profile's limit of {limit} bytes for that type"
-    )]
+    #[error("{mime} file of {size} bytes is larger than the profile's limit of {limit} bytes for that type")]
     TooLarge { mime: String, size: u64, limit: u64 },
 }
 
@@ -66,10 +64,7 @@ pub fn validate(
     if let Some(declared) = declared {
         let actual = detected.unwrap_or("an unrecognised type");
         if profile.mismatch == MismatchPolicy::Reject && !same_type(declared, actual) {
-            return Err(Rejection::Mismatch {
-                declared: declared.to_owned(),
-                detected: actual.to_owned(),
-            });
+            return Err(Rejection::Mismatch { declared: declared.to_owned(), detected: actual.to_owned() });
         }
     }
     let mime = detected.ok_or(Rejection::Unrecognised)?;
@@ -85,21 +80,13 @@ pub fn validate(
     }
     let limit = profile.max_bytes_for(mime);
     if size > limit {
-        return Err(Rejection::TooLarge {
-            mime: mime.to_owned(),
-            size,
-            limit,
-        });
+        return Err(Rejection::TooLarge { mime: mime.to_owned(), size, limit });
     }
     let extension_mismatch = filename
         .and_then(|f| f.rsplit_once('.'))
         .map(|(_, ext)| !extension_fits(&ext.to_ascii_lowercase(), mime))
         .unwrap_or(false);
-    Ok(Detected {
-        mime: mime.to_owned(),
-        kind,
-        extension_mismatch,
-    })
+    Ok(Detected { mime: mime.to_owned(), kind, extension_mismatch })
 }
 
 /// The MIME type from magic bytes, restricted to what uploadd knows how to name.
@@ -158,13 +145,7 @@ mod tests {
     use crate::media::samples;
 
     fn check(bytes: &[u8], declared: Option<&str>) -> Result<Detected, Rejection> {
-        validate(
-            bytes,
-            bytes.len() as u64,
-            &Profile::default(),
-            declared,
-            Some("upload.jpg"),
-        )
+        validate(bytes, bytes.len() as u64, &Profile::default(), declared, Some("upload.jpg"))
     }
 
     #[test]
@@ -172,22 +153,9 @@ mod tests {
         let d = check(&samples::alpha_png(4, 4), None).unwrap();
         assert_eq!(d.mime, "image/png");
         assert!(d.extension_mismatch, "a PNG named .jpg is noted");
-        assert_eq!(
-            check(&samples::pdf_document(), None),
-            Err(Rejection::NotAllowed("application/pdf".into()))
-        );
-        assert_eq!(
-            check(&samples::pdf_document(), Some("image/jpeg"))
-                .unwrap_err()
-                .code(),
-            "type_mismatch"
-        );
-        assert_eq!(
-            check(&samples::elf_binary(), Some("image/jpeg"))
-                .unwrap_err()
-                .code(),
-            "type_mismatch"
-        );
+        assert_eq!(check(&samples::pdf_document(), None), Err(Rejection::NotAllowed("application/pdf".into())));
+        assert_eq!(check(&samples::pdf_document(), Some("image/jpeg")).unwrap_err().code(), "type_mismatch");
+        assert_eq!(check(&samples::elf_binary(), Some("image/jpeg")).unwrap_err().code(), "type_mismatch");
         assert_eq!(check(b"just some text", None), Err(Rejection::Unrecognised));
         assert_eq!(check(&[], None), Err(Rejection::Empty));
     }
@@ -197,10 +165,7 @@ mod tests {
         let e = check(&samples::alpha_png(4, 4), Some("image/jpeg")).unwrap_err();
         assert_eq!(e.code(), "type_mismatch");
         assert!(check(&samples::alpha_png(4, 4), Some("image/png")).is_ok());
-        let p = Profile {
-            mismatch: MismatchPolicy::Allow,
-            ..Profile::default()
-        };
+        let p = Profile { mismatch: MismatchPolicy::Allow, ..Profile::default() };
         let png = samples::alpha_png(4, 4);
         assert!(validate(&png, png.len() as u64, &p, Some("image/jpeg"), None).is_ok());
     }

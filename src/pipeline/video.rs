@@ -26,10 +26,7 @@ pub async fn render_video(
     Err(Failure::fail(
         Stage::Video,
         "video_unsupported",
-        format!(
-            "{} uploads are recognised but this build does not process video yet",
-            detected.mime
-        ),
+        format!("{} uploads are recognised but this build does not process video yet", detected.mime),
     ))
 }
 

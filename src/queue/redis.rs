@@ -42,9 +42,7 @@ pub struct RedisQueue {
 
 impl std::fmt::Debug for RedisQueue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisQueue")
-            .field("ns", &self.ns)
-            .finish_non_exhaustive()
+        f.debug_struct("RedisQueue").field("ns", &self.ns).finish_non_exhaustive()
     }
 }
 
@@ -102,11 +100,8 @@ impl RedisQueue {
     /// Queue state lives in Redis: an evicting `maxmemory-policy` silently loses jobs and leases.
     async fn warn_if_evicting(&self) {
         let mut conn = self.conn.clone();
-        let reply: Result<Vec<String>, _> = redis::cmd("CONFIG")
-            .arg("GET")
-            .arg("maxmemory-policy")
-            .query_async(&mut conn)
-            .await;
+        let reply: Result<Vec<String>, _> =
+            redis::cmd("CONFIG").arg("GET").arg("maxmemory-policy").query_async(&mut conn).await;
         if let Ok(v) = reply
             && let Some(policy) = v.get(1)
             && policy != "noeviction"
@@ -118,12 +113,7 @@ impl RedisQueue {
         }
     }
 
-    pub async fn push(
-        &self,
-        task_id: &str,
-        payload: &str,
-        idem: &str,
-    ) -> Result<PushOutcome, QueueError> {
+    pub async fn push(&self, task_id: &str, payload: &str, idem: &str) -> Result<PushOutcome, QueueError> {
         let mut conn = self.conn.clone();
         let n: i64 = self
             .scripts
@@ -137,11 +127,7 @@ impl RedisQueue {
             .arg(now_secs())
             .invoke_async(&mut conn)
             .await?;
-        Ok(if n == 1 {
-            PushOutcome::Enqueued
-        } else {
-            PushOutcome::Duplicate
-        })
+        Ok(if n == 1 { PushOutcome::Enqueued } else { PushOutcome::Duplicate })
     }
 
     pub async fn heartbeat(&self, worker: &str) -> Result<u64, QueueError> {
@@ -159,11 +145,7 @@ impl RedisQueue {
         Ok(n)
     }
 
-    pub async fn fetch(
-        &self,
-        worker: &str,
-        max: usize,
-    ) -> Result<(Vec<Delivery>, Option<i64>), QueueError> {
+    pub async fn fetch(&self, worker: &str, max: usize) -> Result<(Vec<Delivery>, Option<i64>), QueueError> {
         let mut conn = self.conn.clone();
         let v: Value = self
             .scripts
@@ -184,9 +166,7 @@ impl RedisQueue {
             return Err(proto("no job list"));
         };
         let next_due = match it.next() {
-            Some(v) => as_string(&v)
-                .and_then(|s| s.parse::<f64>().ok())
-                .map(|s| (s * 1000.0) as i64),
+            Some(v) => as_string(&v).and_then(|s| s.parse::<f64>().ok()).map(|s| (s * 1000.0) as i64),
             None => None,
         };
         let mut out = Vec::with_capacity(jobs.len());
@@ -211,12 +191,7 @@ impl RedisQueue {
         let _ = tokio::time::timeout(max_wait, self.wake.notified()).await;
     }
 
-    pub async fn settle(
-        &self,
-        worker: &str,
-        task_id: &str,
-        how: &Settle,
-    ) -> Result<bool, QueueError> {
+    pub async fn settle(&self, worker: &str, task_id: &str, how: &Settle) -> Result<bool, QueueError> {
         let (action, run_at, message, keep) = match how {
             Settle::Ack => ("ack", 0.0, String::new(), self.max_done),
             Settle::Retry { at_ms, error } => ("retry", *at_ms as f64 / 1000.0, error.clone(), 0),
@@ -255,19 +230,10 @@ impl RedisQueue {
 
     pub async fn stats(&self) -> Result<QueueStats, QueueError> {
         let mut conn = self.conn.clone();
-        let v: Vec<Value> = self
-            .scripts
-            .stats
-            .prepare_invoke()
-            .arg(&self.ns)
-            .invoke_async(&mut conn)
-            .await?;
+        let v: Vec<Value> = self.scripts.stats.prepare_invoke().arg(&self.ns).invoke_async(&mut conn).await?;
         let n = |i: usize| v.get(i).map_or(0, |x| u64::from(as_u32(x)));
-        let oldest = v
-            .get(5)
-            .and_then(as_string)
-            .and_then(|s| s.parse::<f64>().ok())
-            .map_or(0, |s| (s * 1000.0) as i64);
+        let oldest =
+            v.get(5).and_then(as_string).and_then(|s| s.parse::<f64>().ok()).map_or(0, |s| (s * 1000.0) as i64);
         Ok(QueueStats {
             pending: n(0),
             scheduled: n(1),
@@ -280,15 +246,14 @@ impl RedisQueue {
 
     pub async fn find(&self, task_id: &str) -> Result<Option<TaskInfo>, QueueError> {
         let mut conn = self.conn.clone();
-        let (payload, meta): (Option<String>, std::collections::HashMap<String, String>) =
-            redis::pipe()
-                .cmd("HGET")
-                .arg(format!("{}:data", self.ns))
-                .arg(task_id)
-                .cmd("HGETALL")
-                .arg(format!("{}:meta:{task_id}", self.ns))
-                .query_async(&mut conn)
-                .await?;
+        let (payload, meta): (Option<String>, std::collections::HashMap<String, String>) = redis::pipe()
+            .cmd("HGET")
+            .arg(format!("{}:data", self.ns))
+            .arg(task_id)
+            .cmd("HGETALL")
+            .arg(format!("{}:meta:{task_id}", self.ns))
+            .query_async(&mut conn)
+            .await?;
         if payload.is_none() && meta.is_empty() {
             return Ok(None);
         }
@@ -330,11 +295,7 @@ impl RedisQueue {
     pub async fn publish_event(&self, fields: &[(&str, String)]) -> Result<(), QueueError> {
         let mut conn = self.conn.clone();
         let mut cmd = redis::cmd("XADD");
-        cmd.arg(format!("{}:events", self.ns))
-            .arg("MAXLEN")
-            .arg("~")
-            .arg(self.events_maxlen)
-            .arg("*");
+        cmd.arg(format!("{}:events", self.ns)).arg("MAXLEN").arg("~").arg(self.events_maxlen).arg("*");
         for (k, v) in fields {
             cmd.arg(*k).arg(v);
         }
@@ -349,18 +310,11 @@ impl RedisQueue {
     }
 }
 
-fn task_info(
-    id: &str,
-    payload: Option<String>,
-    meta: &std::collections::HashMap<String, String>,
-) -> TaskInfo {
+fn task_info(id: &str, payload: Option<String>, meta: &std::collections::HashMap<String, String>) -> TaskInfo {
     let num = |k: &str| meta.get(k).and_then(|v| v.parse::<u32>().ok()).unwrap_or(0);
     TaskInfo {
         id: id.to_owned(),
-        state: meta
-            .get("status")
-            .cloned()
-            .unwrap_or_else(|| "Unknown".into()),
+        state: meta.get("status").cloned().unwrap_or_else(|| "Unknown".into()),
         attempts: num("attempts"),
         deliveries: num("deliveries"),
         last_error: meta.get("last_error").cloned().filter(|s| !s.is_empty()),

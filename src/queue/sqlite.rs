@@ -58,38 +58,24 @@ impl SqliteQueue {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(15));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(opts)
-            .await?;
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
         sqlx::raw_sql(SCHEMA).execute(&pool).await?;
         Ok(SqliteQueue {
             pool,
             wake: Arc::new(Notify::new()),
             poll: cfg.poll_interval.get(),
-            idempotency_ttl_ms: i64::try_from(cfg.idempotency_ttl.get().as_millis())
+            idempotency_ttl_ms: i64::try_from(cfg.idempotency_ttl.get().as_millis()).unwrap_or(i64::MAX),
+            dead_after_ms: i64::try_from((cfg.heartbeat_interval.get() * cfg.missed_heartbeats).as_millis())
                 .unwrap_or(i64::MAX),
-            dead_after_ms: i64::try_from(
-                (cfg.heartbeat_interval.get() * cfg.missed_heartbeats).as_millis(),
-            )
-            .unwrap_or(i64::MAX),
             max_dead: i64::try_from(cfg.max_dead).unwrap_or(i64::MAX),
             events_maxlen: i64::try_from(cfg.events_maxlen).unwrap_or(i64::MAX),
         })
     }
 
-    pub async fn push(
-        &self,
-        task_id: &str,
-        payload: &str,
-        idem: &str,
-    ) -> Result<PushOutcome, QueueError> {
+    pub async fn push(&self, task_id: &str, payload: &str, idem: &str) -> Result<PushOutcome, QueueError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM queue_idempotency WHERE expires_at < ?1")
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM queue_idempotency WHERE expires_at < ?1").bind(now).execute(&mut *tx).await?;
         if !idem.is_empty() {
             let claimed = sqlx::query("INSERT INTO queue_idempotency (key, task_id, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT (key) DO NOTHING")
                 .bind(idem)
@@ -147,11 +133,7 @@ impl SqliteQueue {
         Ok(requeued)
     }
 
-    pub async fn fetch(
-        &self,
-        worker: &str,
-        max: usize,
-    ) -> Result<(Vec<Delivery>, Option<i64>), QueueError> {
+    pub async fn fetch(&self, worker: &str, max: usize) -> Result<(Vec<Delivery>, Option<i64>), QueueError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         // Register first: a fetch is also a sign of life, and recovery must not take what we hold.
@@ -170,11 +152,10 @@ impl SqliteQueue {
         .bind(i64::try_from(max).unwrap_or(i64::MAX))
         .fetch_all(&mut *tx)
         .await?;
-        let next_due: Option<i64> = sqlx::query_scalar(
-            "SELECT MIN(run_at) FROM queue_jobs WHERE state IN ('Pending', 'Failed')",
-        )
-        .fetch_one(&mut *tx)
-        .await?;
+        let next_due: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(run_at) FROM queue_jobs WHERE state IN ('Pending', 'Failed')")
+                .fetch_one(&mut *tx)
+                .await?;
         tx.commit().await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
@@ -182,9 +163,7 @@ impl SqliteQueue {
                 task_id: r.try_get("id")?,
                 payload: r.try_get("payload")?,
                 attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(0),
-                deliveries: u32::try_from(r.try_get::<i64, _>("deliveries")?)
-                    .unwrap_or(1)
-                    .max(1),
+                deliveries: u32::try_from(r.try_get::<i64, _>("deliveries")?).unwrap_or(1).max(1),
             });
         }
         Ok((out, next_due))
@@ -194,22 +173,15 @@ impl SqliteQueue {
         let _ = tokio::time::timeout(max_wait.min(self.poll), self.wake.notified()).await;
     }
 
-    pub async fn settle(
-        &self,
-        worker: &str,
-        task_id: &str,
-        how: &Settle,
-    ) -> Result<bool, QueueError> {
+    pub async fn settle(&self, worker: &str, task_id: &str, how: &Settle) -> Result<bool, QueueError> {
         let now = now_ms();
         let res = match how {
             Settle::Ack => {
-                sqlx::query(
-                    "DELETE FROM queue_jobs WHERE id = ?1 AND state = 'Running' AND locked_by = ?2",
-                )
-                .bind(task_id)
-                .bind(worker)
-                .execute(&self.pool)
-                .await?
+                sqlx::query("DELETE FROM queue_jobs WHERE id = ?1 AND state = 'Running' AND locked_by = ?2")
+                    .bind(task_id)
+                    .bind(worker)
+                    .execute(&self.pool)
+                    .await?
             }
             Settle::Retry { at_ms, error } => {
                 let r = sqlx::query(
@@ -264,10 +236,7 @@ impl SqliteQueue {
             .await?
             .rows_affected();
         }
-        sqlx::query("DELETE FROM queue_workers WHERE id = ?1")
-            .bind(worker)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("DELETE FROM queue_workers WHERE id = ?1").bind(worker).execute(&self.pool).await?;
         Ok(n)
     }
 
@@ -285,12 +254,8 @@ impl SqliteQueue {
         .bind(now)
         .fetch_one(&self.pool)
         .await?;
-        let workers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue_workers")
-            .fetch_one(&self.pool)
-            .await?;
-        let n = |c: &str| -> Result<u64, sqlx::Error> {
-            Ok(u64::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0))
-        };
+        let workers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue_workers").fetch_one(&self.pool).await?;
+        let n = |c: &str| -> Result<u64, sqlx::Error> { Ok(u64::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0)) };
         Ok(QueueStats {
             pending: n("pending")?,
             scheduled: n("scheduled")?,
@@ -302,10 +267,11 @@ impl SqliteQueue {
     }
 
     pub async fn find(&self, task_id: &str) -> Result<Option<TaskInfo>, QueueError> {
-        let row = sqlx::query("SELECT id, payload, state, attempts, deliveries, last_error FROM queue_jobs WHERE id = ?1")
-            .bind(task_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT id, payload, state, attempts, deliveries, last_error FROM queue_jobs WHERE id = ?1")
+                .bind(task_id)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(|r| task_info(&r)).transpose().map_err(Into::into)
     }
 
@@ -316,10 +282,7 @@ impl SqliteQueue {
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(task_info)
-            .collect::<Result<_, _>>()
-            .map_err(Into::into)
+        rows.iter().map(task_info).collect::<Result<_, _>>().map_err(Into::into)
     }
 
     pub async fn requeue_dead(&self, task_id: &str) -> Result<bool, QueueError> {
@@ -335,31 +298,26 @@ impl SqliteQueue {
     }
 
     pub async fn cancel(&self, task_id: &str) -> Result<bool, QueueError> {
-        let res =
-            sqlx::query("DELETE FROM queue_jobs WHERE id = ?1 AND state IN ('Pending', 'Failed')")
-                .bind(task_id)
-                .execute(&self.pool)
-                .await?;
+        let res = sqlx::query("DELETE FROM queue_jobs WHERE id = ?1 AND state IN ('Pending', 'Failed')")
+            .bind(task_id)
+            .execute(&self.pool)
+            .await?;
         Ok(res.rows_affected() == 1)
     }
 
     pub async fn publish_event(&self, fields: &[(&str, String)]) -> Result<(), QueueError> {
-        let map: serde_json::Map<String, serde_json::Value> = fields
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
-            .collect();
+        let map: serde_json::Map<String, serde_json::Value> =
+            fields.iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone()))).collect();
         let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO queue_events (at, fields) VALUES (?1, ?2)")
             .bind(now_ms())
             .bind(serde_json::Value::Object(map).to_string())
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "DELETE FROM queue_events WHERE seq <= (SELECT MAX(seq) FROM queue_events) - ?1",
-        )
-        .bind(self.events_maxlen)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("DELETE FROM queue_events WHERE seq <= (SELECT MAX(seq) FROM queue_events) - ?1")
+            .bind(self.events_maxlen)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -400,10 +358,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let q = queue(dir.path()).await;
         assert_eq!(q.push("a", "{}", "a").await.unwrap(), PushOutcome::Enqueued);
-        assert_eq!(
-            q.push("a", "{}", "a").await.unwrap(),
-            PushOutcome::Duplicate
-        );
+        assert_eq!(q.push("a", "{}", "a").await.unwrap(), PushOutcome::Duplicate);
         assert_eq!(q.push("b", "{}", "").await.unwrap(), PushOutcome::Enqueued);
         let (got, _) = q.fetch("w1", 10).await.unwrap();
         assert_eq!(got.len(), 2);
@@ -411,22 +366,8 @@ mod tests {
         let (again, _) = q.fetch("w2", 10).await.unwrap();
         assert!(again.is_empty(), "leased jobs are not handed out twice");
         assert!(q.settle("w1", "a", &Settle::Ack).await.unwrap());
-        assert!(
-            !q.settle("w2", "b", &Settle::Ack).await.unwrap(),
-            "only the holder settles"
-        );
-        assert!(
-            q.settle(
-                "w1",
-                "b",
-                &Settle::Retry {
-                    at_ms: 0,
-                    error: "x".into()
-                }
-            )
-            .await
-            .unwrap()
-        );
+        assert!(!q.settle("w2", "b", &Settle::Ack).await.unwrap(), "only the holder settles");
+        assert!(q.settle("w1", "b", &Settle::Retry { at_ms: 0, error: "x".into() }).await.unwrap());
         let (retry, _) = q.fetch("w2", 10).await.unwrap();
         assert_eq!((retry[0].attempts, retry[0].deliveries), (1, 2));
     }
@@ -442,10 +383,7 @@ mod tests {
         assert_eq!(q.heartbeat("live-worker").await.unwrap(), 1);
         let (got, _) = q.fetch("live-worker", 1).await.unwrap();
         assert_eq!(got[0].crashes(), 1);
-        assert!(
-            !q.settle("dead-worker", "a", &Settle::Ack).await.unwrap(),
-            "a dead worker cannot settle"
-        );
+        assert!(!q.settle("dead-worker", "a", &Settle::Ack).await.unwrap(), "a dead worker cannot settle");
     }
 
     #[tokio::test]
@@ -457,21 +395,8 @@ mod tests {
         assert_eq!(q.release("w", &["a".into()]).await.unwrap(), 1);
         let (got, _) = q.fetch("w2", 1).await.unwrap();
         assert_eq!(got[0].crashes(), 0);
-        assert!(
-            q.settle(
-                "w2",
-                "a",
-                &Settle::Dead {
-                    reason: "bad".into()
-                }
-            )
-            .await
-            .unwrap()
-        );
-        assert_eq!(
-            q.list_dead(10).await.unwrap()[0].last_error.as_deref(),
-            Some("bad")
-        );
+        assert!(q.settle("w2", "a", &Settle::Dead { reason: "bad".into() }).await.unwrap());
+        assert_eq!(q.list_dead(10).await.unwrap()[0].last_error.as_deref(), Some("bad"));
         assert!(q.requeue_dead("a").await.unwrap());
         assert_eq!(q.stats().await.unwrap().pending, 1);
     }

@@ -22,11 +22,8 @@ pub struct LocalStore {
 impl LocalStore {
     /// Opens (creating if needed) a store rooted at `root`.
     pub fn open(root: &Path) -> Result<LocalStore, StorageError> {
-        std::fs::create_dir_all(root.join(PARTIAL_DIR))
-            .map_err(|e| StorageError::io(root.display().to_string(), e))?;
-        let root = root
-            .canonicalize()
-            .map_err(|e| StorageError::io(root.display().to_string(), e))?;
+        std::fs::create_dir_all(root.join(PARTIAL_DIR)).map_err(|e| StorageError::io(root.display().to_string(), e))?;
+        let root = root.canonicalize().map_err(|e| StorageError::io(root.display().to_string(), e))?;
         Ok(LocalStore { root })
     }
 
@@ -49,95 +46,59 @@ impl LocalStore {
 
     /// Refuses a path whose real location is outside the root (a symlinked directory).
     async fn ensure_inside(&self, key: &str, path: &Path) -> Result<(), StorageError> {
-        let real = tokio::fs::canonicalize(path)
-            .await
-            .map_err(|e| self.io(key, e))?;
+        let real = tokio::fs::canonicalize(path).await.map_err(|e| self.io(key, e))?;
         if real.starts_with(&self.root) {
             Ok(())
         } else {
-            Err(StorageError::InvalidKey {
-                key: key.to_owned(),
-                reason: "resolves outside the store",
-            })
+            Err(StorageError::InvalidKey { key: key.to_owned(), reason: "resolves outside the store" })
         }
     }
 
     pub async fn head(&self, key: &str) -> Result<Option<ObjectInfo>, StorageError> {
         let path = self.path_of(key);
         match tokio::fs::symlink_metadata(&path).await {
-            Ok(m) if m.is_file() => Ok(Some(ObjectInfo {
-                key: key.to_owned(),
-                size: m.len(),
-                modified_ms: mtime_ms(&m),
-            })),
+            Ok(m) if m.is_file() => {
+                Ok(Some(ObjectInfo { key: key.to_owned(), size: m.len(), modified_ms: mtime_ms(&m) }))
+            }
             Ok(_) => Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(self.io(key, e)),
         }
     }
 
-    pub async fn fetch_to_file(
-        &self,
-        key: &str,
-        dest: &Path,
-        limit: u64,
-    ) -> Result<Fetched, StorageError> {
+    pub async fn fetch_to_file(&self, key: &str, dest: &Path, limit: u64) -> Result<Fetched, StorageError> {
         let path = self.path_of(key);
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&path)
-            .map_err(|e| {
-                if e.raw_os_error() == Some(libc::ELOOP) {
-                    StorageError::InvalidKey {
-                        key: key.to_owned(),
-                        reason: "is a symbolic link",
-                    }
-                } else {
-                    self.io(key, e)
-                }
-            })?;
+        let file = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(&path).map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                StorageError::InvalidKey { key: key.to_owned(), reason: "is a symbolic link" }
+            } else {
+                self.io(key, e)
+            }
+        })?;
         self.ensure_inside(key, &path).await?;
         let meta = file.metadata().map_err(|e| self.io(key, e))?;
         if !meta.is_file() {
             return Err(StorageError::NotFound(key.to_owned()));
         }
         if meta.len() > limit {
-            return Err(StorageError::TooLarge {
-                limit,
-                size: Some(meta.len()),
-            });
+            return Err(StorageError::TooLarge { limit, size: Some(meta.len()) });
         }
-        let chunks = FileChunks {
-            file: tokio::fs::File::from_std(file),
-            buf: vec![0; 256 * 1024],
-        };
+        let chunks = FileChunks { file: tokio::fs::File::from_std(file), buf: vec![0; 256 * 1024] };
         stream_into_file(chunks, dest, limit).await
     }
 
     pub async fn put_file(&self, key: &str, src: &Path) -> Result<u64, StorageError> {
         let dest = self.path_of(key);
         let parent = dest.parent().unwrap_or(&self.root).to_owned();
-        tokio::fs::create_dir_all(&parent)
-            .await
-            .map_err(|e| self.io(key, e))?;
+        tokio::fs::create_dir_all(&parent).await.map_err(|e| self.io(key, e))?;
         self.ensure_inside(key, &parent).await?;
-        let partial = self.root.join(PARTIAL_DIR).join(format!(
-            "{}-{}",
-            std::process::id(),
-            uuid::Uuid::new_v4().simple()
-        ));
+        let partial =
+            self.root.join(PARTIAL_DIR).join(format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()));
         let result = async {
-            let n = tokio::fs::copy(src, &partial)
-                .await
-                .map_err(|e| StorageError::io(format!("copy to {key}"), e))?;
-            let f = tokio::fs::File::open(&partial)
-                .await
-                .map_err(|e| self.io(key, e))?;
+            let n = tokio::fs::copy(src, &partial).await.map_err(|e| StorageError::io(format!("copy to {key}"), e))?;
+            let f = tokio::fs::File::open(&partial).await.map_err(|e| self.io(key, e))?;
             f.sync_all().await.map_err(|e| self.io(key, e))?;
-            tokio::fs::rename(&partial, &dest)
-                .await
-                .map_err(|e| self.io(key, e))?;
+            tokio::fs::rename(&partial, &dest).await.map_err(|e| self.io(key, e))?;
             sync_dir(&parent).await;
             Ok(n)
         }
@@ -152,10 +113,7 @@ impl LocalStore {
         let path = self.path_of(key);
         match tokio::fs::symlink_metadata(&path).await {
             Ok(m) if m.is_dir() => {
-                return Err(StorageError::InvalidKey {
-                    key: key.to_owned(),
-                    reason: "is a directory",
-                });
+                return Err(StorageError::InvalidKey { key: key.to_owned(), reason: "is a directory" });
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             _ => {}
@@ -179,9 +137,7 @@ impl LocalStore {
 
     pub async fn copy(&self, from: &str, to: &str) -> Result<(), StorageError> {
         let src = self.path_of(from);
-        let meta = tokio::fs::symlink_metadata(&src)
-            .await
-            .map_err(|e| self.io(from, e))?;
+        let meta = tokio::fs::symlink_metadata(&src).await.map_err(|e| self.io(from, e))?;
         if !meta.is_file() {
             return Err(StorageError::NotFound(from.to_owned()));
         }
@@ -190,12 +146,7 @@ impl LocalStore {
 
     /// Lists files under `prefix` in key order. Walks only the directories the prefix can
     /// match, reads one directory at a time and keeps at most `max` entries.
-    pub async fn list_page(
-        &self,
-        prefix: &str,
-        after: Option<String>,
-        max: usize,
-    ) -> Result<ListPage, StorageError> {
+    pub async fn list_page(&self, prefix: &str, after: Option<String>, max: usize) -> Result<ListPage, StorageError> {
         let root = self.root.clone();
         let prefix = prefix.to_owned();
         tokio::task::spawn_blocking(move || list_sync(&root, &prefix, after.as_deref(), max))
@@ -204,16 +155,9 @@ impl LocalStore {
     }
 
     pub async fn health_check(&self) -> Result<(), StorageError> {
-        let probe = self
-            .root
-            .join(PARTIAL_DIR)
-            .join(format!("health-{}", std::process::id()));
-        tokio::fs::write(&probe, b"ok")
-            .await
-            .map_err(|e| StorageError::io("health check write", e))?;
-        tokio::fs::remove_file(&probe)
-            .await
-            .map_err(|e| StorageError::io("health check remove", e))?;
+        let probe = self.root.join(PARTIAL_DIR).join(format!("health-{}", std::process::id()));
+        tokio::fs::write(&probe, b"ok").await.map_err(|e| StorageError::io("health check write", e))?;
+        tokio::fs::remove_file(&probe).await.map_err(|e| StorageError::io("health check remove", e))?;
         Ok(())
     }
 }
@@ -226,11 +170,7 @@ struct FileChunks {
 impl AsyncChunks for FileChunks {
     type Error = StorageError;
     async fn next_chunk(&mut self) -> Result<Option<bytes::Bytes>, StorageError> {
-        let n = self
-            .file
-            .read(&mut self.buf)
-            .await
-            .map_err(|e| StorageError::io("reading local object", e))?;
+        let n = self.file.read(&mut self.buf).await.map_err(|e| StorageError::io("reading local object", e))?;
         Ok((n > 0).then(|| bytes::Bytes::copy_from_slice(&self.buf[..n])))
     }
 }
@@ -249,24 +189,11 @@ fn mtime_ms(m: &std::fs::Metadata) -> i64 {
 }
 
 /// Depth-first walk in key order, skipping everything `<= after`, stopping after `max` objects.
-fn list_sync(
-    root: &Path,
-    prefix: &str,
-    after: Option<&str>,
-    max: usize,
-) -> Result<ListPage, StorageError> {
+fn list_sync(root: &Path, prefix: &str, after: Option<&str>, max: usize) -> Result<ListPage, StorageError> {
     // Start from the deepest directory fully named by the prefix.
     let (dir_part, _) = prefix.rsplit_once('/').unwrap_or(("", prefix));
-    let start = if dir_part.is_empty() {
-        root.to_path_buf()
-    } else {
-        root.join(dir_part)
-    };
-    let start_key = if dir_part.is_empty() {
-        String::new()
-    } else {
-        format!("{dir_part}/")
-    };
+    let start = if dir_part.is_empty() { root.to_path_buf() } else { root.join(dir_part) };
+    let start_key = if dir_part.is_empty() { String::new() } else { format!("{dir_part}/") };
     let mut page = ListPage::default();
     let mut stack: Vec<(PathBuf, String)> = vec![(start, start_key)];
     // Each stack frame is a directory to expand; entries are pushed in reverse key order.
@@ -301,11 +228,7 @@ fn list_sync(
                     page.next = page.objects.last().map(|o| o.key.clone());
                     return Ok(page);
                 }
-                page.objects.push(ObjectInfo {
-                    key,
-                    size: meta.len(),
-                    modified_ms: mtime_ms(&meta),
-                });
+                page.objects.push(ObjectInfo { key, size: meta.len(), modified_ms: mtime_ms(&meta) });
             }
         }
     }
@@ -368,33 +291,16 @@ mod tests {
         let store = LocalStore::open(root.path()).unwrap();
         put(&store, "uploads/x/display.jpg", b"hello").await;
         let out = tempfile::tempdir().unwrap();
-        let f = store
-            .fetch_to_file("uploads/x/display.jpg", &out.path().join("a"), 100)
-            .await
-            .unwrap();
+        let f = store.fetch_to_file("uploads/x/display.jpg", &out.path().join("a"), 100).await.unwrap();
         assert_eq!(f.bytes, 5);
-        assert_eq!(
-            f.sha256,
-            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
-        );
-        let e = store
-            .fetch_to_file("uploads/x/display.jpg", &out.path().join("b"), 4)
-            .await
-            .unwrap_err();
+        assert_eq!(f.sha256, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+        let e = store.fetch_to_file("uploads/x/display.jpg", &out.path().join("b"), 4).await.unwrap_err();
         assert!(matches!(e, StorageError::TooLarge { limit: 4, .. }));
         store.delete("uploads/x/display.jpg").await.unwrap();
         store.delete("uploads/x/display.jpg").await.unwrap();
         assert!(store.head("uploads/x/display.jpg").await.unwrap().is_none());
-        assert!(
-            !root.path().join("uploads/x").exists(),
-            "empty dirs are tidied"
-        );
-        assert_eq!(
-            std::fs::read_dir(root.path().join(PARTIAL_DIR))
-                .unwrap()
-                .count(),
-            0
-        );
+        assert!(!root.path().join("uploads/x").exists(), "empty dirs are tidied");
+        assert_eq!(std::fs::read_dir(root.path().join(PARTIAL_DIR)).unwrap().count(), 0);
     }
 
     #[tokio::test]
@@ -404,18 +310,12 @@ mod tests {
         std::fs::create_dir_all(root.path().join("incoming")).unwrap();
         std::os::unix::fs::symlink("/etc/passwd", root.path().join("incoming/evil")).unwrap();
         let out = tempfile::tempdir().unwrap();
-        let e = store
-            .fetch_to_file("incoming/evil", &out.path().join("a"), 1 << 20)
-            .await
-            .unwrap_err();
+        let e = store.fetch_to_file("incoming/evil", &out.path().join("a"), 1 << 20).await.unwrap_err();
         assert!(matches!(e, StorageError::InvalidKey { .. }), "{e}");
         let outside = tempfile::tempdir().unwrap();
         std::fs::write(outside.path().join("secret"), b"x").unwrap();
         std::os::unix::fs::symlink(outside.path(), root.path().join("incoming/dir")).unwrap();
-        let e = store
-            .fetch_to_file("incoming/dir/secret", &out.path().join("b"), 1 << 20)
-            .await
-            .unwrap_err();
+        let e = store.fetch_to_file("incoming/dir/secret", &out.path().join("b"), 1 << 20).await.unwrap_err();
         assert!(matches!(e, StorageError::InvalidKey { .. }), "{e}");
     }
 
@@ -423,14 +323,7 @@ mod tests {
     async fn listing_is_ordered_paginated_and_prefix_bound() {
         let root = tempfile::tempdir().unwrap();
         let store = LocalStore::open(root.path()).unwrap();
-        for k in [
-            "uploads/b/2",
-            "uploads/a/1",
-            "uploads/a/0",
-            "uploads-x/y",
-            "incoming/z",
-            "uploads/c",
-        ] {
+        for k in ["uploads/b/2", "uploads/a/1", "uploads/a/0", "uploads-x/y", "incoming/z", "uploads/c"] {
             put(&store, k, b"x").await;
         }
         let mut keys = Vec::new();
@@ -443,10 +336,7 @@ mod tests {
                 None => break,
             }
         }
-        assert_eq!(
-            keys,
-            ["uploads/a/0", "uploads/a/1", "uploads/b/2", "uploads/c"]
-        );
+        assert_eq!(keys, ["uploads/a/0", "uploads/a/1", "uploads/b/2", "uploads/c"]);
         let all = store.list_page("", None, 100).await.unwrap();
         assert_eq!(all.objects.len(), 6, "{:?}", all.objects);
     }

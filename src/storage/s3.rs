@@ -14,8 +14,8 @@ use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use aws_smithy_http_client::tls;
 
 use super::{
-    AsyncChunks, Fetched, ListPage, MultipartInfo, MultipartPage, ObjectInfo, PutOptions,
-    StorageError, stream_into_file,
+    AsyncChunks, Fetched, ListPage, MultipartInfo, MultipartPage, ObjectInfo, PutOptions, StorageError,
+    stream_into_file,
 };
 use crate::config::StorageConfig;
 
@@ -30,13 +30,10 @@ pub struct S3Store {
 impl S3Store {
     pub async fn from_config(cfg: &StorageConfig) -> Result<S3Store, StorageError> {
         let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::Ring,
-            ))
+            .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
             .build_https();
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http)
-            .region(Region::new(cfg.region.clone()));
+        let mut loader =
+            aws_config::defaults(BehaviorVersion::latest()).http_client(http).region(Region::new(cfg.region.clone()));
         if !cfg.access_key_id.is_empty() {
             loader = loader.credentials_provider(Credentials::new(
                 cfg.access_key_id.clone(),
@@ -57,12 +54,8 @@ impl S3Store {
             .retry_config(aws_sdk_s3::config::retry::RetryConfig::standard().with_max_attempts(3))
             // Flexible checksums (aws-chunked with trailers) are not understood by every
             // S3-compatible store; Garage rejects streamed file bodies signed that way.
-            .request_checksum_calculation(
-                aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired,
-            )
-            .response_checksum_validation(
-                aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired,
-            );
+            .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired);
         if !cfg.endpoint.is_empty() {
             b = b.endpoint_url(cfg.endpoint.clone());
         }
@@ -83,23 +76,11 @@ impl S3Store {
     }
 
     pub async fn head(&self, key: &str) -> Result<Option<ObjectInfo>, StorageError> {
-        match self
-            .client
-            .head_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-        {
+        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
             Ok(out) => Ok(Some(ObjectInfo {
                 key: key.to_owned(),
-                size: out
-                    .content_length()
-                    .and_then(|n| u64::try_from(n).ok())
-                    .unwrap_or(0),
-                modified_ms: out
-                    .last_modified()
-                    .map_or(0, |t| t.to_millis().unwrap_or(0)),
+                size: out.content_length().and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+                modified_ms: out.last_modified().map_or(0, |t| t.to_millis().unwrap_or(0)),
             })),
             Err(e) => match classify("HeadObject", key, e) {
                 StorageError::NotFound(_) => Ok(None),
@@ -108,12 +89,7 @@ impl S3Store {
         }
     }
 
-    pub async fn fetch_to_file(
-        &self,
-        key: &str,
-        dest: &Path,
-        limit: u64,
-    ) -> Result<Fetched, StorageError> {
+    pub async fn fetch_to_file(&self, key: &str, dest: &Path, limit: u64) -> Result<Fetched, StorageError> {
         // Refuse from the size in the header first: an oversized object is never downloaded.
         let out = self
             .client
@@ -126,34 +102,20 @@ impl S3Store {
         if let Some(len) = out.content_length().and_then(|n| u64::try_from(n).ok())
             && len > limit
         {
-            return Err(StorageError::TooLarge {
-                limit,
-                size: Some(len),
-            });
+            return Err(StorageError::TooLarge { limit, size: Some(len) });
         }
         stream_into_file(BodyChunks(out.body), dest, limit).await
     }
 
-    pub async fn put_file(
-        &self,
-        key: &str,
-        src: &Path,
-        opts: PutOptions<'_>,
-    ) -> Result<u64, StorageError> {
-        let size = tokio::fs::metadata(src)
-            .await
-            .map_err(|e| StorageError::io(src.display().to_string(), e))?
-            .len();
+    pub async fn put_file(&self, key: &str, src: &Path, opts: PutOptions<'_>) -> Result<u64, StorageError> {
+        let size = tokio::fs::metadata(src).await.map_err(|e| StorageError::io(src.display().to_string(), e))?.len();
         if size >= self.multipart_threshold {
             self.put_multipart(key, src, size, opts).await?;
             return Ok(size);
         }
-        let body = ByteStream::from_path(src).await.map_err(|e| {
-            StorageError::io(
-                src.display().to_string(),
-                std::io::Error::other(e.to_string()),
-            )
-        })?;
+        let body = ByteStream::from_path(src)
+            .await
+            .map_err(|e| StorageError::io(src.display().to_string(), std::io::Error::other(e.to_string())))?;
         let mut req = self
             .client
             .put_object()
@@ -168,35 +130,20 @@ impl S3Store {
         if let Some(sha) = opts.sha256 {
             req = req.metadata("sha256", sha);
         }
-        req.send()
-            .await
-            .map_err(|e| classify("PutObject", key, e))?;
+        req.send().await.map_err(|e| classify("PutObject", key, e))?;
         Ok(size)
     }
 
-    async fn put_multipart(
-        &self,
-        key: &str,
-        src: &Path,
-        size: u64,
-        opts: PutOptions<'_>,
-    ) -> Result<(), StorageError> {
-        let mut create = self
-            .client
-            .create_multipart_upload()
-            .bucket(&self.bucket)
-            .key(key)
-            .content_type(opts.content_type);
+    async fn put_multipart(&self, key: &str, src: &Path, size: u64, opts: PutOptions<'_>) -> Result<(), StorageError> {
+        let mut create =
+            self.client.create_multipart_upload().bucket(&self.bucket).key(key).content_type(opts.content_type);
         if let Some(cc) = opts.cache_control {
             create = create.cache_control(cc);
         }
         if let Some(sha) = opts.sha256 {
             create = create.metadata("sha256", sha);
         }
-        let created = create
-            .send()
-            .await
-            .map_err(|e| classify("CreateMultipartUpload", key, e))?;
+        let created = create.send().await.map_err(|e| classify("CreateMultipartUpload", key, e))?;
         let upload_id = created
             .upload_id()
             .ok_or_else(|| StorageError::S3 {
@@ -210,18 +157,10 @@ impl S3Store {
             let mut number = 1i32;
             while offset < size {
                 let len = self.part_size.min(size - offset);
-                let body = ByteStream::read_from()
-                    .path(src)
-                    .offset(offset)
-                    .length(Length::Exact(len))
-                    .build()
-                    .await
-                    .map_err(|e| {
-                        StorageError::io(
-                            src.display().to_string(),
-                            std::io::Error::other(e.to_string()),
-                        )
-                    })?;
+                let body =
+                    ByteStream::read_from().path(src).offset(offset).length(Length::Exact(len)).build().await.map_err(
+                        |e| StorageError::io(src.display().to_string(), std::io::Error::other(e.to_string())),
+                    )?;
                 let part = self
                     .client
                     .upload_part()
@@ -235,10 +174,7 @@ impl S3Store {
                     .await
                     .map_err(|e| classify("UploadPart", key, e))?;
                 parts.push(
-                    CompletedPart::builder()
-                        .part_number(number)
-                        .set_e_tag(part.e_tag().map(str::to_owned))
-                        .build(),
+                    CompletedPart::builder().part_number(number).set_e_tag(part.e_tag().map(str::to_owned)).build(),
                 );
                 offset += len;
                 number += 1;
@@ -248,11 +184,7 @@ impl S3Store {
                 .bucket(&self.bucket)
                 .key(key)
                 .upload_id(&upload_id)
-                .multipart_upload(
-                    CompletedMultipartUpload::builder()
-                        .set_parts(Some(parts))
-                        .build(),
-                )
+                .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
                 .send()
                 .await
                 .map_err(|e| classify("CompleteMultipartUpload", key, e))?;
@@ -267,14 +199,7 @@ impl S3Store {
     }
 
     pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
-        match self
-            .client
-            .delete_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-        {
+        match self.client.delete_object().bucket(&self.bucket).key(key).send().await {
             Ok(_) => Ok(()),
             Err(e) => match classify("DeleteObject", key, e) {
                 StorageError::NotFound(_) => Ok(()),
@@ -283,12 +208,7 @@ impl S3Store {
         }
     }
 
-    pub async fn copy(
-        &self,
-        from: &str,
-        to: &str,
-        opts: PutOptions<'_>,
-    ) -> Result<(), StorageError> {
+    pub async fn copy(&self, from: &str, to: &str, opts: PutOptions<'_>) -> Result<(), StorageError> {
         let mut req = self
             .client
             .copy_object()
@@ -303,18 +223,11 @@ impl S3Store {
         if let Some(sha) = opts.sha256 {
             req = req.metadata("sha256", sha);
         }
-        req.send()
-            .await
-            .map_err(|e| classify("CopyObject", from, e))?;
+        req.send().await.map_err(|e| classify("CopyObject", from, e))?;
         Ok(())
     }
 
-    pub async fn list_page(
-        &self,
-        prefix: &str,
-        token: Option<String>,
-        max: usize,
-    ) -> Result<ListPage, StorageError> {
+    pub async fn list_page(&self, prefix: &str, token: Option<String>, max: usize) -> Result<ListPage, StorageError> {
         let out = self
             .client
             .list_objects_v2()
@@ -336,18 +249,12 @@ impl S3Store {
                 })
             })
             .collect();
-        let next = if out.is_truncated() == Some(true) {
-            out.next_continuation_token().map(str::to_owned)
-        } else {
-            None
-        };
+        let next =
+            if out.is_truncated() == Some(true) { out.next_continuation_token().map(str::to_owned) } else { None };
         Ok(ListPage { objects, next })
     }
 
-    pub async fn list_multipart(
-        &self,
-        marker: Option<(String, String)>,
-    ) -> Result<MultipartPage, StorageError> {
+    pub async fn list_multipart(&self, marker: Option<(String, String)>) -> Result<MultipartPage, StorageError> {
         let (key_marker, id_marker) = marker.unzip();
         let out = self
             .client
@@ -382,15 +289,7 @@ impl S3Store {
     }
 
     pub async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<(), StorageError> {
-        match self
-            .client
-            .abort_multipart_upload()
-            .bucket(&self.bucket)
-            .key(key)
-            .upload_id(upload_id)
-            .send()
-            .await
-        {
+        match self.client.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(upload_id).send().await {
             Ok(_) => Ok(()),
             Err(e) => match classify("AbortMultipartUpload", key, e) {
                 StorageError::NotFound(_) => Ok(()),
@@ -418,10 +317,9 @@ impl AsyncChunks for BodyChunks {
         match self.0.next().await {
             None => Ok(None),
             Some(Ok(b)) => Ok(Some(b)),
-            Some(Err(e)) => Err(StorageError::S3 {
-                op: "GetObject (body)",
-                message: DisplayErrorContext(&e).to_string(),
-            }),
+            Some(Err(e)) => {
+                Err(StorageError::S3 { op: "GetObject (body)", message: DisplayErrorContext(&e).to_string() })
+            }
         }
     }
 }
@@ -431,15 +329,11 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let status = err.raw_response().map(|r| r.status().as_u16());
-    let not_found = status == Some(404)
-        || matches!(err.code(), Some("NoSuchKey" | "NotFound" | "NoSuchUpload"));
+    let not_found = status == Some(404) || matches!(err.code(), Some("NoSuchKey" | "NotFound" | "NoSuchUpload"));
     if not_found {
         return StorageError::NotFound(key.to_owned());
     }
-    StorageError::S3 {
-        op,
-        message: DisplayErrorContext(&err).to_string(),
-    }
+    StorageError::S3 { op, message: DisplayErrorContext(&err).to_string() }
 }
 
 /// Percent-encodes an object key for `x-amz-copy-source` (keeps `/` and unreserved characters).
@@ -461,9 +355,6 @@ mod tests {
 
     #[test]
     fn copy_source_keys_are_encoded() {
-        assert_eq!(
-            percent_encode_key("incoming/a b+ü.jpg"),
-            "incoming/a%20b%2B%C3%BC.jpg"
-        );
+        assert_eq!(percent_encode_key("incoming/a b+ü.jpg"), "incoming/a%20b%2B%C3%BC.jpg");
     }
 }

@@ -23,9 +23,10 @@ pub struct Services {
 
 impl Services {
     pub fn get(&self, k: &str) -> &str {
-        self.vars.get(k).map(String::as_str).unwrap_or_else(|| {
-            panic!("{k} missing from the services env file; re-run scripts/services.sh start")
-        })
+        self.vars
+            .get(k)
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("{k} missing from the services env file; re-run scripts/services.sh start"))
     }
     pub fn redis(&self) -> &str {
         self.get("UPLOADD_TEST_REDIS_URL")
@@ -43,10 +44,7 @@ impl Services {
             .env("UPLOADD_TEST_STATE", self.get("UPLOADD_TEST_STATE"))
             .status()
             .expect("run scripts/services.sh");
-        assert!(
-            status.success(),
-            "scripts/services.sh {action} {name} failed"
-        );
+        assert!(status.success(), "scripts/services.sh {action} {name} failed");
     }
 }
 
@@ -54,8 +52,9 @@ pub fn services() -> &'static Services {
     static S: OnceLock<Services> = OnceLock::new();
     S.get_or_init(|| {
         let path = std::env::var("UPLOADD_TEST_ENV").unwrap_or_else(|_| {
-            let state = std::env::var("UPLOADD_TEST_STATE")
-                .unwrap_or_else(|_| format!("{}/uploadd-test-services", std::env::var("TMPDIR").unwrap_or_else(|_| "/tmp".into())));
+            let state = std::env::var("UPLOADD_TEST_STATE").unwrap_or_else(|_| {
+                format!("{}/uploadd-test-services", std::env::var("TMPDIR").unwrap_or_else(|_| "/tmp".into()))
+            });
             format!("{state}/env")
         });
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
@@ -64,11 +63,7 @@ pub fn services() -> &'static Services {
                  Run the suite with scripts/test.sh (or scripts/services.sh start first)."
             )
         });
-        let vars = text
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
+        let vars = text.lines().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
         Services { vars }
     })
 }
@@ -111,11 +106,7 @@ impl TestEnv {
             ("UPLOADD_HTTP__LISTEN".into(), String::new()),
             ("UPLOADD_LOG__LEVEL".into(), "info".into()),
         ];
-        let prefix = if stack == Stack::Production {
-            format!("t-{id}/")
-        } else {
-            String::new()
-        };
+        let prefix = if stack == Stack::Production { format!("t-{id}/") } else { String::new() };
         if stack != Stack::Embedded {
             let s = services();
             vars.push(("UPLOADD_SCAN__MODE".into(), "required".into()));
@@ -129,49 +120,20 @@ impl TestEnv {
                 ("UPLOADD_QUEUE__NAMESPACE".into(), format!("t{id}")),
                 ("UPLOADD_DATABASE__URL".into(), fresh_postgres_db(&id).await),
                 ("UPLOADD_STORAGE__BACKEND".into(), "s3".into()),
-                (
-                    "UPLOADD_STORAGE__BUCKET".into(),
-                    s.get("UPLOADD_TEST_S3_BUCKET").into(),
-                ),
-                (
-                    "UPLOADD_STORAGE__ENDPOINT".into(),
-                    s.get("UPLOADD_TEST_S3_ENDPOINT").into(),
-                ),
-                (
-                    "UPLOADD_STORAGE__REGION".into(),
-                    s.get("UPLOADD_TEST_S3_REGION").into(),
-                ),
+                ("UPLOADD_STORAGE__BUCKET".into(), s.get("UPLOADD_TEST_S3_BUCKET").into()),
+                ("UPLOADD_STORAGE__ENDPOINT".into(), s.get("UPLOADD_TEST_S3_ENDPOINT").into()),
+                ("UPLOADD_STORAGE__REGION".into(), s.get("UPLOADD_TEST_S3_REGION").into()),
                 ("UPLOADD_STORAGE__FORCE_PATH_STYLE".into(), "true".into()),
-                (
-                    "UPLOADD_STORAGE__ACCESS_KEY_ID".into(),
-                    s.get("UPLOADD_TEST_S3_ACCESS_KEY_ID").into(),
-                ),
-                (
-                    "UPLOADD_STORAGE__SECRET_ACCESS_KEY".into(),
-                    s.get("UPLOADD_TEST_S3_SECRET_ACCESS_KEY").into(),
-                ),
-                (
-                    "UPLOADD_STORAGE__INCOMING_PREFIX".into(),
-                    format!("{prefix}incoming/"),
-                ),
-                (
-                    "UPLOADD_STORAGE__OUTPUT_PREFIX".into(),
-                    format!("{prefix}uploads/"),
-                ),
-                (
-                    "UPLOADD_STORAGE__QUARANTINE_PREFIX".into(),
-                    format!("{prefix}quarantine/"),
-                ),
+                ("UPLOADD_STORAGE__ACCESS_KEY_ID".into(), s.get("UPLOADD_TEST_S3_ACCESS_KEY_ID").into()),
+                ("UPLOADD_STORAGE__SECRET_ACCESS_KEY".into(), s.get("UPLOADD_TEST_S3_SECRET_ACCESS_KEY").into()),
+                ("UPLOADD_STORAGE__INCOMING_PREFIX".into(), format!("{prefix}incoming/")),
+                ("UPLOADD_STORAGE__OUTPUT_PREFIX".into(), format!("{prefix}uploads/")),
+                ("UPLOADD_STORAGE__QUARANTINE_PREFIX".into(), format!("{prefix}quarantine/")),
                 ("UPLOADD_STORAGE__MULTIPART_THRESHOLD".into(), "8MiB".into()),
                 ("UPLOADD_STORAGE__MULTIPART_PART_SIZE".into(), "5MiB".into()),
             ]);
         }
-        TestEnv {
-            dir,
-            vars,
-            prefix,
-            stack,
-        }
+        TestEnv { dir, vars, prefix, stack }
     }
 
     pub fn set(&mut self, k: &str, v: &str) {
@@ -216,18 +178,10 @@ impl TestEnv {
 pub async fn fresh_postgres_db(id: &str) -> String {
     use sqlx::Connection;
     let admin = services().postgres();
-    let mut conn = sqlx::PgConnection::connect(admin)
-        .await
-        .expect("connect to test postgres");
+    let mut conn = sqlx::PgConnection::connect(admin).await.expect("connect to test postgres");
     let name = format!("uploadd_{id}");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .expect("create database");
-    admin
-        .rsplit_once('/')
-        .map(|(base, _)| format!("{base}/{name}"))
-        .expect("postgres url")
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
+    admin.rsplit_once('/').map(|(base, _)| format!("{base}/{name}")).expect("postgres url")
 }
 
 /// Runs a worker in this process until the returned guard is dropped or stopped.
@@ -241,14 +195,9 @@ impl RunningWorker {
         let stop = CancellationToken::new();
         let (a, s) = (app.clone(), stop.clone());
         let handle = tokio::spawn(async move {
-            uploadd::worker::run(a, uploadd::worker::worker_name(), s)
-                .await
-                .expect("worker");
+            uploadd::worker::run(a, uploadd::worker::worker_name(), s).await.expect("worker");
         });
-        RunningWorker {
-            stop,
-            handle: Some(handle),
-        }
+        RunningWorker { stop, handle: Some(handle) }
     }
 
     pub async fn shutdown(mut self) {
@@ -270,12 +219,7 @@ pub async fn wait_terminal(app: &App, id: &str, timeout: Duration) -> UploadReco
     wait_status(app, id, timeout, |r| r.status.is_terminal()).await
 }
 
-pub async fn wait_status(
-    app: &App,
-    id: &str,
-    timeout: Duration,
-    pred: impl Fn(&UploadRecord) -> bool,
-) -> UploadRecord {
+pub async fn wait_status(app: &App, id: &str, timeout: Duration, pred: impl Fn(&UploadRecord) -> bool) -> UploadRecord {
     let start = Instant::now();
     loop {
         if let Some(r) = app.db.get(id).await.expect("db get") {
@@ -283,9 +227,7 @@ pub async fn wait_status(
                 return r;
             }
             if start.elapsed() > timeout {
-                panic!(
-                    "upload {id} did not reach the expected state within {timeout:?}; last: {r:#?}"
-                );
+                panic!("upload {id} did not reach the expected state within {timeout:?}; last: {r:#?}");
             }
         } else if start.elapsed() > timeout {
             panic!("upload {id} never appeared in the database within {timeout:?}");
@@ -299,11 +241,7 @@ pub async fn list_keys(app: &App, prefix: &str) -> Vec<String> {
     let mut keys = Vec::new();
     let mut token = None;
     loop {
-        let page = app
-            .storage
-            .list_page(prefix, token, 1000)
-            .await
-            .expect("list");
+        let page = app.storage.list_page(prefix, token, 1000).await.expect("list");
         keys.extend(page.objects.into_iter().map(|o| o.key));
         match page.next {
             Some(t) => token = Some(t),
@@ -317,30 +255,18 @@ pub async fn list_keys(app: &App, prefix: &str) -> Vec<String> {
 pub async fn read_object(app: &App, key: &str) -> Vec<u8> {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path().join("obj");
-    app.storage
-        .fetch_to_file(key, &p, u64::MAX)
-        .await
-        .expect("fetch object");
+    app.storage.fetch_to_file(key, &p, u64::MAX).await.expect("fetch object");
     std::fs::read(&p).expect("read object")
 }
 
 /// Enqueues bytes as a file, like `uploadd enqueue`.
-pub async fn enqueue_bytes(
-    app: &App,
-    env: &TestEnv,
-    name: &str,
-    bytes: &[u8],
-    declared: Option<&str>,
-) -> String {
+pub async fn enqueue_bytes(app: &App, env: &TestEnv, name: &str, bytes: &[u8], declared: Option<&str>) -> String {
     let path = env.file(name, bytes);
     uploadd::producer::enqueue_file(
         app,
         &path,
         "default",
-        uploadd::producer::EnqueueOptions {
-            declared_type: declared.map(str::to_owned),
-            ..Default::default()
-        },
+        uploadd::producer::EnqueueOptions { declared_type: declared.map(str::to_owned), ..Default::default() },
     )
     .await
     .expect("enqueue")
