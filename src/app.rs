@@ -39,6 +39,8 @@ pub struct App {
     pub workdir: WorkRoot,
     pub metrics: Metrics,
     pub health: crate::http::Health,
+    /// Transcodes at once (`video.concurrency`), separate from image work.
+    pub video_slots: tokio::sync::Semaphore,
 }
 
 impl std::fmt::Debug for App {
@@ -67,6 +69,7 @@ impl App {
         };
         let cpu = CpuPool::new(cfg.cpu_threads());
         let workdir = WorkRoot::new(&cfg.temp_dir())?;
+        let video_concurrency = cfg.video.concurrency;
         Ok(Arc::new(App {
             cfg: Arc::new(cfg),
             db,
@@ -77,6 +80,7 @@ impl App {
             workdir,
             metrics: Metrics::new(),
             health: crate::http::Health::default(),
+            video_slots: tokio::sync::Semaphore::new(video_concurrency),
         }))
     }
 

@@ -101,7 +101,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let cfg = load_config(&cli)?;
     let Cli { config, data_dir, command } = cli;
     match command {
-        Command::CheckConfig => check_config(cfg),
+        Command::CheckConfig => check_config(cfg).await,
         Command::Run => {
             let handle = uploadd::telemetry::init(&cfg.log, None);
             let app = App::open(cfg).await.context("cannot start")?;
@@ -164,8 +164,20 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn check_config(cfg: Config) -> Result<ExitCode> {
+async fn check_config(cfg: Config) -> Result<ExitCode> {
     print!("{}", cfg.redacted_toml());
+    let wants_video = cfg
+        .profiles
+        .values()
+        .any(|p| p.allowed_types.iter().any(|t| uploadd::config::VIDEO_TYPES.contains(&t.as_str())));
+    if wants_video {
+        match uploadd::pipeline::video::check_tools(&cfg.video).await {
+            Ok(found) => eprintln!("video: {found}"),
+            Err(e) => bail!(
+                "a profile accepts video, but {e} (install ffmpeg with libx264, set video.ffmpeg/video.ffprobe, or remove video types from allowed_types)"
+            ),
+        }
+    }
     eprintln!("configuration is valid");
     Ok(ExitCode::SUCCESS)
 }

@@ -41,6 +41,14 @@ pub async fn run(app: Arc<App>, reload: Reload) -> Result<(), DaemonError> {
             "VIRUS SCANNING IS OFF (scan.mode = \"off\"): uploads are processed without a ClamAV scan. Set scan.mode = \"required\" in production."
         );
     }
+    let wants_video = app
+        .cfg
+        .profiles
+        .values()
+        .any(|p| p.allowed_types.iter().any(|t| crate::config::VIDEO_TYPES.contains(&t.as_str())));
+    if wants_video && let Err(e) = crate::pipeline::video::check_tools(&app.cfg.video).await {
+        tracing::error!(problem = %e, "A profile accepts video but the video tools are not usable: video uploads will fail until this is fixed (`uploadd check-config` reports it).");
+    }
     tracing::info!(
         storage = %app.storage.describe(),
         queue = app.queue.describe(),

@@ -14,7 +14,8 @@
 //! - [`scan`] — clamd verdicts
 //! - [`sweep`] — scheduled and on-demand clean-up (multipart, orphans, temp)
 //! - [`media`] — header probing, decoding, resizing, encoding
-//! - [`pipeline`] — the stages and their failure classification
+//! - [`pipeline`] — the stages and their failure classification; [`process`] — the only place
+//!   that spawns children (ffmpeg, ffprobe)
 //! - [`worker`], [`daemon`] — the runtime: fetch, run, settle, heartbeat, shutdown
 //! - [`app`] — wiring; [`metrics`], [`http`], [`events`], [`webhook`], [`telemetry`] — what
 //!   operators and producers see
@@ -33,6 +34,7 @@ pub mod job;
 pub mod media;
 pub mod metrics;
 pub mod pipeline;
+pub mod process;
 pub mod producer;
 pub mod queue;
 pub mod scan;
