@@ -104,7 +104,7 @@ start_redis() {
   local d=$STATE/redis p; p=$(port_of redis); mkdir -p "$d"
   if ! alive "$d/redis.pid"; then
     redis-server --port "$p" --bind 127.0.0.1 --daemonize yes --pidfile "$d/redis.pid" --dir "$d" \
-      --logfile "$d/redis.log" --save '' --appendonly no --maxmemory-policy noeviction
+      --logfile "$d/redis.log" --save '' --appendonly yes --appendfsync everysec --maxmemory-policy noeviction
   fi
   wait_for "redis" 20 redis-cli -p "$p" ping
 }

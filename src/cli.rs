@@ -80,10 +80,46 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Operator tools: list, inspect, retry and cancel uploads.
+    Jobs {
+        #[command(subcommand)]
+        action: JobsAction,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Validate the configuration and print it with secrets redacted.
     CheckConfig,
+}
+
+#[derive(Debug, Subcommand)]
+enum JobsAction {
+    /// Most recently updated uploads, optionally of one status.
+    List {
+        #[arg(long, value_parser = ["queued", "processing", "retrying", "ready", "rejected", "failed", "cancelled"])]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Everything known about one upload: its row, its queue entry, its webhook.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-queue a failed, cancelled or rejected upload (or every failed one).
+    Retry {
+        #[arg(required_unless_present = "all_failed", conflicts_with = "all_failed")]
+        id: Option<String>,
+        #[arg(long)]
+        all_failed: bool,
+        /// Only say what would be retried.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Cancel an upload that has not finished.
+    Cancel { id: String },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -125,6 +161,11 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 print_sweep(&report);
             }
             Ok(if report.outcome == "failed" { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Jobs { action } => {
+            uploadd::telemetry::init(&cfg.log, Some("warn"));
+            let app = App::open(cfg).await.context("cannot start")?;
+            jobs(&app, action).await
         }
         Command::Migrate => {
             uploadd::telemetry::init(&cfg.log, None);
@@ -218,6 +259,93 @@ async fn status(app: &Arc<App>, id: &str, json: bool) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     bail!("no upload with id {id}")
+}
+
+fn upload_id_arg(id: &str) -> Result<String> {
+    Uuid::parse_str(id).map(|u| u.to_string()).map_err(|_| anyhow::anyhow!("{id:?} is not an upload id (a UUID)"))
+}
+
+async fn jobs(app: &Arc<App>, action: JobsAction) -> Result<ExitCode> {
+    match action {
+        JobsAction::List { status, limit, json } => {
+            let status = status.as_deref().and_then(uploadd::db::Status::parse);
+            let rows = app.db.list(status, limit).await?;
+            if json {
+                for r in &rows {
+                    println!("{}", serde_json::to_string(r)?);
+                }
+            } else {
+                println!(
+                    "{:<36}  {:<10}  {:<8}  {:<19}  {:<24}  REASON",
+                    "UPLOAD ID", "STATUS", "ATTEMPTS", "UPDATED", "CODE"
+                );
+                for r in &rows {
+                    println!(
+                        "{:<36}  {:<10}  {:<8}  {:<19}  {:<24}  {}",
+                        r.id,
+                        r.status,
+                        r.attempts,
+                        r.updated_at.get(..19).unwrap_or(&r.updated_at),
+                        r.reason_code.as_deref().unwrap_or("-"),
+                        r.reason.as_deref().unwrap_or("")
+                    );
+                }
+                eprintln!("{} upload(s)", rows.len());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        JobsAction::Show { id, json } => {
+            let d = uploadd::admin::show(app, &upload_id_arg(&id)?).await?;
+            if json {
+                println!("{}", serde_json::to_string(&d)?);
+            } else {
+                print_record(&d.upload);
+                match &d.queue {
+                    Some(q) => println!(
+                        "queue:     {} (attempts {}, deliveries {}){}",
+                        q.state,
+                        q.attempts,
+                        q.deliveries,
+                        q.last_error.as_ref().map(|e| format!(", last error: {e}")).unwrap_or_default()
+                    ),
+                    None => println!("queue:     (not in the queue)"),
+                }
+                if let Some(w) = &d.webhook {
+                    println!("webhook:   {} after {} attempt(s) to {}", w.status, w.attempts, w.url);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        JobsAction::Retry { id, all_failed, dry_run } => {
+            let ids: Vec<String> = match id {
+                Some(id) => vec![upload_id_arg(&id)?],
+                None => {
+                    debug_assert!(all_failed);
+                    app.db.list(Some(uploadd::db::Status::Failed), u32::MAX).await?.into_iter().map(|r| r.id).collect()
+                }
+            };
+            let mut failures = 0;
+            for id in &ids {
+                match uploadd::admin::retry(app, id, dry_run).await {
+                    Ok(()) => println!("{} {id}", if dry_run { "would retry" } else { "retried" }),
+                    Err(e) => {
+                        failures += 1;
+                        eprintln!("uploadd: error: {e}");
+                    }
+                }
+            }
+            if ids.is_empty() {
+                println!("no failed uploads");
+            }
+            Ok(if failures > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        JobsAction::Cancel { id } => {
+            let id = upload_id_arg(&id)?;
+            uploadd::admin::cancel(app, &id).await?;
+            println!("cancelled {id}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 fn print_sweep(r: &SweepReport) {

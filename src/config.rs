@@ -92,6 +92,9 @@ pub struct QueueConfig {
     pub max_done: u64,
     /// Approximate bound of the `{namespace}:events` completion stream.
     pub events_maxlen: u64,
+    /// How long one Redis command may take before it fails (and is retried by the caller).
+    /// redis-rs's 500 ms default turns a busy Redis into a dead connection pool.
+    pub response_timeout: HumanDuration,
 }
 
 impl Default for QueueConfig {
@@ -106,6 +109,7 @@ impl Default for QueueConfig {
             max_dead: 100_000,
             max_done: 10_000,
             events_maxlen: 100_000,
+            response_timeout: HumanDuration::secs(30),
         }
     }
 }

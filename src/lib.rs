@@ -19,9 +19,11 @@
 //! - [`worker`], [`daemon`] — the runtime: fetch, run, settle, heartbeat, shutdown
 //! - [`app`] — wiring; [`metrics`], [`http`], [`events`], [`webhook`], [`telemetry`] — what
 //!   operators and producers see
-//! - [`producer`], [`demo`] — enqueueing from Rust and the embedded quick start
+//! - [`producer`], [`demo`] — enqueueing from Rust and the embedded quick start; [`admin`] —
+//!   the operator tools behind `uploadd jobs`
 //! - [`workdir`], [`failpoint`] — per-job temp dirs and the CPU pool; fault injection for tests
 
+pub mod admin;
 pub mod app;
 pub mod config;
 pub mod daemon;

@@ -346,6 +346,7 @@ async fn process(app: &Arc<App>, job: &UploadJob, row: &UploadRecord) -> Result<
                 .await
                 .map_err(|e| storage_failure(Stage::Store, e))?;
             app.metrics.bytes_out.inc_by(r.bytes);
+            crate::failpoint::hit("store-each").await;
             outputs.push(OutputRecord {
                 variant: r.variant.clone(),
                 key,

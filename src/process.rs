@@ -47,6 +47,10 @@ fn confine(cmd: &mut std::process::Command, limits: Limits) {
     // SAFETY: only async-signal-safe libc calls (setpriority, setrlimit) run in the child.
     unsafe {
         cmd.pre_exec(move || {
+            // If the daemon dies (even by SIGKILL), its children die with it: no orphaned
+            // ffmpeg keeps burning CPU. (Children are spawned from runtime worker threads,
+            // which live as long as the daemon.)
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
             libc::setpriority(libc::PRIO_PROCESS, 0, nice);
             let lim = libc::rlimit { rlim_cur: fsize as libc::rlim_t, rlim_max: fsize as libc::rlim_t };
             libc::setrlimit(libc::RLIMIT_FSIZE, &lim);

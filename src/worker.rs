@@ -65,6 +65,7 @@ pub async fn run(app: Arc<App>, name: String, shutdown: CancellationToken) -> Re
 
     loop {
         app.health.loop_alive();
+        crate::failpoint::hit("worker-loop").await;
         let first = tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
@@ -179,8 +180,13 @@ async fn handle(app: &Arc<App>, worker: &str, d: &Delivery) {
         }
     });
     let settle = decide(app, d, outcome).await;
+    // Keep trying until the queue answers: while this worker lives and heartbeats, nobody else
+    // re-delivers the job, so giving up here would strand it. (If the daemon stops first, the
+    // job is handed back or re-delivered when its heartbeat expires.)
     let mut delay = Duration::from_millis(200);
-    for attempt in 1..=8 {
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
         match app.queue.settle(worker, &d.task_id, &settle).await {
             Ok(true) => return,
             Ok(false) => {
@@ -189,13 +195,14 @@ async fn handle(app: &Arc<App>, worker: &str, d: &Delivery) {
             }
             Err(e) => {
                 app.metrics.queue_errors.inc();
-                tracing::warn!(task = %d.task_id, error = %e, attempt, "Settling the job failed; retrying.");
+                if attempt <= 3 || attempt % 20 == 0 {
+                    tracing::warn!(task = %d.task_id, error = %e, attempt, "Settling the job failed; retrying.");
+                }
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(5));
             }
         }
     }
-    tracing::error!(task = %d.task_id, "Could not settle the job; it will be re-delivered (processing is idempotent).");
 }
 
 /// Turns a pipeline outcome into a queue settlement, recording retries and give-ups.

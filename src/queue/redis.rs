@@ -58,10 +58,11 @@ impl Drop for RedisQueue {
 impl RedisQueue {
     pub async fn connect(url: &str, cfg: &QueueConfig) -> Result<RedisQueue, QueueError> {
         let client = redis::Client::open(url)?;
-        // A generous response timeout: redis-rs's 500 ms default turns a slow Redis into a dead
-        // connection pool (apalis-redis #76). Operations are retried by the callers.
+        // A configurable, generous response timeout (redis-rs's 500 ms default turns a slow
+        // Redis into a dead connection pool, apalis-redis #76). Operations are retried by the
+        // callers.
         let mgr_cfg = ConnectionManagerConfig::new()
-            .set_response_timeout(Some(Duration::from_secs(30)))
+            .set_response_timeout(Some(cfg.response_timeout.get()))
             .set_connection_timeout(Some(Duration::from_secs(5)))
             .set_number_of_retries(3)
             .set_max_delay(Duration::from_secs(2));
