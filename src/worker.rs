@@ -195,7 +195,7 @@ async fn handle(app: &Arc<App>, worker: &str, d: &Delivery) {
             }
             Err(e) => {
                 app.metrics.queue_errors.inc();
-                if attempt <= 3 || attempt % 20 == 0 {
+                if attempt <= 3 || attempt.is_multiple_of(20) {
                     tracing::warn!(task = %d.task_id, error = %e, attempt, "Settling the job failed; retrying.");
                 }
                 tokio::time::sleep(delay).await;
