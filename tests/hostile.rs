@@ -49,6 +49,9 @@ sys.stdout.buffer.write(b'\\x89PNG\\r\\n\\x1a\\n'+c(b'IHDR',struct.pack('>IIBBBB
     )
 }
 
+/// (file name, bytes, declared type, expected status, expected reason code)
+type Case = (&'static str, Vec<u8>, Option<&'static str>, Status, Option<&'static str>);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hostile_corpus_gets_its_documented_outcomes() {
     let mut env = TestEnv::new(Stack::Production).await;
@@ -63,7 +66,7 @@ async fn the_hostile_corpus_gets_its_documented_outcomes() {
     let mut pdf_png = b"\x89PNG\r\n\x1a\n".to_vec();
     pdf_png.extend(samples::pdf_document());
     let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>"#.to_vec();
-    let cases: Vec<(&str, Vec<u8>, Option<&str>, Status, Option<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         ("zero.jpg", vec![], None, Status::Rejected, Some("empty")),
         ("trunc.jpg", photo[..photo.len() / 2].to_vec(), None, Status::Rejected, Some("corrupt")),
         ("trunc.png", png[..png.len() / 2].to_vec(), None, Status::Rejected, Some("corrupt")),
