@@ -455,6 +455,10 @@ pub struct VariantSpec {
     /// libwebp effort 0–6 (only for `webp`): 4 is libwebp's default and the seed's setting.
     #[serde(default = "default_webp_method")]
     pub webp_method: u8,
+    /// Flatten transparency onto the profile's background (JPEG always is). Off: WebP and PNG
+    /// outputs keep their alpha channel.
+    #[serde(default)]
+    pub flatten: bool,
 }
 
 fn default_fit() -> Fit {
@@ -507,6 +511,7 @@ impl Default for VideoProfile {
                 format: OutputFormat::Jpeg,
                 quality: 85,
                 webp_method: 4,
+                flatten: false,
             }],
         }
     }
@@ -548,6 +553,7 @@ impl Default for Profile {
             format,
             quality,
             webp_method: 4,
+            flatten: false,
         };
         Profile {
             allowed_types: IMAGE_TYPES.iter().chain(VIDEO_TYPES.iter()).map(|s| s.to_string()).collect(),

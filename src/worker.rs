@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -51,8 +52,23 @@ pub fn worker_name() -> String {
     format!("{host}-{}-{:04x}", std::process::id(), fastrand::u16(..))
 }
 
-/// Runs until `shutdown` is cancelled.
+/// What a worker does with each delivery. The daemon's is [`pipeline::run_delivery`]; the
+/// queue benchmark plugs in a no-op to measure the runtime alone.
+pub type Handler = Arc<dyn Fn(Arc<App>, Delivery) -> BoxFuture<'static, JobOutcome> + Send + Sync>;
+
+/// Runs the upload pipeline until `shutdown` is cancelled.
 pub async fn run(app: Arc<App>, name: String, shutdown: CancellationToken) -> Result<WorkerExit, WorkerError> {
+    let handler: Handler = Arc::new(|app, d| Box::pin(async move { pipeline::run_delivery(&app, &d).await }));
+    run_with(app, name, shutdown, handler).await
+}
+
+/// Runs `handler` on every delivery until `shutdown` is cancelled.
+pub async fn run_with(
+    app: Arc<App>,
+    name: String,
+    shutdown: CancellationToken,
+    handler: Handler,
+) -> Result<WorkerExit, WorkerError> {
     let concurrency = app.cfg.worker.concurrency;
     tracing::info!(worker = %name, concurrency, queue = app.queue.describe(), "Worker started.");
     let in_flight: Arc<Mutex<HashSet<String>>> = Arc::default();
@@ -92,10 +108,11 @@ pub async fn run(app: Arc<App>, name: String, shutdown: CancellationToken) -> Re
                 }
                 for d in deliveries {
                     let Some(permit) = permits.pop() else { break };
-                    let (app, name, in_flight) = (app.clone(), name.clone(), in_flight.clone());
+                    let (app, name, in_flight, handler) =
+                        (app.clone(), name.clone(), in_flight.clone(), handler.clone());
                     lock(&in_flight).insert(d.task_id.clone());
                     tasks.spawn(async move {
-                        handle(&app, &name, &d).await;
+                        handle(&app, &name, &d, &handler).await;
                         lock(&in_flight).remove(&d.task_id);
                         drop(permit);
                     });
@@ -166,8 +183,8 @@ async fn heartbeat_loop(app: Arc<App>, name: String, stop: CancellationToken) {
 }
 
 /// Processes one delivery and settles it. Never panics out.
-async fn handle(app: &Arc<App>, worker: &str, d: &Delivery) {
-    let outcome = AssertUnwindSafe(pipeline::run_delivery(app, d)).catch_unwind().await.unwrap_or_else(|panic| {
+async fn handle(app: &Arc<App>, worker: &str, d: &Delivery, handler: &Handler) {
+    let outcome = AssertUnwindSafe(handler(app.clone(), d.clone())).catch_unwind().await.unwrap_or_else(|panic| {
         let msg = panic
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())

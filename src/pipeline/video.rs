@@ -259,7 +259,7 @@ pub async fn render_video(
     Ok(produced)
 }
 
-fn transcode_args(
+pub fn transcode_args(
     cfg: &VideoConfig,
     profile: &Profile,
     demuxer: &str,
@@ -314,7 +314,7 @@ fn transcode_args(
 
 /// The poster: one frame at min(1 s, 10 % of the duration), seeking before the input so it
 /// costs the same on a two-hour file as on a ten-second one, then the image variant code.
-async fn posters(
+pub async fn posters(
     app: &Arc<App>,
     profile: &Profile,
     demuxer: &str,

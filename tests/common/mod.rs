@@ -164,7 +164,16 @@ impl TestEnv {
 
     /// A command running the real binary with this environment.
     pub fn command(&self) -> std::process::Command {
+        use std::os::unix::process::CommandExt;
         let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_uploadd"));
+        // A daemon never outlives the test that started it, even when the test panics.
+        // SAFETY: prctl is async-signal-safe.
+        unsafe {
+            c.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
         c.arg("--data-dir").arg(self.dir.path());
         for (k, v) in &self.vars {
             c.env(k, v);

@@ -1,0 +1,181 @@
+//! Queue overhead with no-op jobs through uploadd's real worker runtime and Redis queue:
+//! `cargo bench --bench queue -- --redis URL [--jobs 20000] [--backlog 50000] [--json]`.
+//! Prints the same keys as `bench/celery_bench.py` so the two compare side by side. Not CI.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+use uploadd::app::App;
+use uploadd::config::Config;
+use uploadd::db::Status;
+use uploadd::pipeline::JobOutcome;
+use uploadd::worker::Handler;
+
+fn arg(name: &str) -> Option<String> {
+    let mut it = std::env::args();
+    while let Some(a) = it.next() {
+        if a == name {
+            return it.next();
+        }
+    }
+    None
+}
+
+fn now_us() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
+}
+
+/// Handler start times (µs) and the latency of each job (µs from enqueue).
+#[derive(Default)]
+struct Record {
+    starts: Vec<u64>,
+    latencies: Vec<u64>,
+}
+
+async fn app(redis: &str, ns: &str, dir: &std::path::Path, concurrency: usize) -> Arc<App> {
+    let env: Vec<(String, String)> = vec![
+        ("UPLOADD_QUEUE__URL".into(), redis.into()),
+        ("UPLOADD_QUEUE__NAMESPACE".into(), ns.into()),
+        ("UPLOADD_QUEUE__MAX_DONE".into(), "1000".into()),
+        ("UPLOADD_WORKER__CONCURRENCY".into(), concurrency.to_string()),
+        ("UPLOADD_HTTP__LISTEN".into(), String::new()),
+    ];
+    App::open(Config::load_with_env(None, Some(dir), &env).expect("config")).await.expect("app")
+}
+
+fn noop(record: Arc<Mutex<Record>>) -> Handler {
+    Arc::new(move |_app, d| {
+        let record = record.clone();
+        Box::pin(async move {
+            let now = now_us();
+            let sent: u64 = d.payload.parse().unwrap_or(now);
+            let mut r = record.lock().unwrap_or_else(|e| e.into_inner());
+            r.starts.push(now);
+            r.latencies.push(now.saturating_sub(sent));
+            JobOutcome::Finished { upload_id: uuid::Uuid::nil(), status: Status::Ready }
+        })
+    })
+}
+
+/// Starts a no-op worker on `app`; cancel the token and await the handle to stop it.
+fn spawn_worker(
+    app: &Arc<App>,
+    record: &Arc<Mutex<Record>>,
+) -> (CancellationToken, tokio::task::JoinHandle<Result<uploadd::worker::WorkerExit, uploadd::worker::WorkerError>>) {
+    let stop = CancellationToken::new();
+    let worker = tokio::spawn(uploadd::worker::run_with(
+        app.clone(),
+        uploadd::worker::worker_name(),
+        stop.clone(),
+        noop(record.clone()),
+    ));
+    (stop, worker)
+}
+
+/// Processes everything already queued with `concurrency` slots; returns jobs/s.
+async fn drain(app: &Arc<App>, n: usize, record: &Arc<Mutex<Record>>) -> f64 {
+    record.lock().unwrap_or_else(|e| e.into_inner()).starts.clear();
+    let (stop, worker) = spawn_worker(app, record);
+    let start = Instant::now();
+    loop {
+        let done = record.lock().unwrap_or_else(|e| e.into_inner()).starts.len();
+        if done >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    // Wait for the last settlements before measuring the next phase.
+    loop {
+        let s = app.queue.stats().await.expect("stats");
+        if s.pending + s.running == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    stop.cancel();
+    let _ = worker.await;
+    n as f64 / elapsed
+}
+
+async fn push_n(app: &Arc<App>, n: usize, prefix: &str) -> f64 {
+    let start = Instant::now();
+    for i in 0..n {
+        app.queue.push(&format!("{prefix}-{i}"), &now_us().to_string(), "").await.expect("push");
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+fn pct(v: &mut [u64], p: f64) -> f64 {
+    v.sort_unstable();
+    v.get(((v.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0) as f64 / 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let redis = arg("--redis").unwrap_or_else(|| {
+        eprintln!("usage: cargo bench --bench queue -- --redis redis://127.0.0.1:6379 [--jobs 20000] [--backlog 50000] [--json]");
+        std::process::exit(2);
+    });
+    let jobs: usize = arg("--jobs").and_then(|v| v.parse().ok()).unwrap_or(20_000);
+    let backlog: usize = arg("--backlog").and_then(|v| v.parse().ok()).unwrap_or(50_000);
+    let json = std::env::args().any(|a| a == "--json");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ns = format!("qbench{}", std::process::id());
+    let record: Arc<Mutex<Record>> = Arc::default();
+
+    let a1 = app(&redis, &ns, dir.path(), 1).await;
+    let enqueue_per_sec = push_n(&a1, jobs, "e").await;
+    let c1 = drain(&a1, jobs, &record).await;
+    let a16 = app(&redis, &ns, dir.path(), 16).await;
+    push_n(&a16, jobs, "c").await;
+    let c16 = drain(&a16, jobs, &record).await;
+
+    // Latency at idle: one job at a time into a waiting worker.
+    let lat_n = 500;
+    record.lock().unwrap_or_else(|e| e.into_inner()).latencies.clear();
+    let (stop, worker) = spawn_worker(&a16, &record);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for i in 0..lat_n {
+        a16.queue.push(&format!("l-{i}"), &now_us().to_string(), "").await.expect("push");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    while record.lock().unwrap_or_else(|e| e.into_inner()).latencies.len() < lat_n {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    stop.cancel();
+    let _ = worker.await;
+    let mut lats = record.lock().unwrap_or_else(|e| e.into_inner()).latencies.clone();
+    let (p50, p99) = (pct(&mut lats, 0.5), pct(&mut lats, 0.99));
+
+    // A 50,000-job backlog, then the worker starts.
+    push_n(&a16, backlog, "b").await;
+    let backlog_rate = drain(&a16, backlog, &record).await;
+
+    let result = serde_json::json!({
+        "impl": "uploadd",
+        "jobs": jobs,
+        "enqueue_per_sec": enqueue_per_sec,
+        "process_per_sec_c1": c1,
+        "process_per_sec_c16": c16,
+        "latency_ms_p50": p50,
+        "latency_ms_p99": p99,
+        "backlog_jobs": backlog,
+        "backlog_process_per_sec": backlog_rate,
+    });
+    // Clean up the namespace.
+    if let Ok(client) = redis::Client::open(redis.as_str())
+        && let Ok(mut c) = client.get_multiplexed_async_connection().await
+    {
+        let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{ns}:*")).query_async(&mut c).await.unwrap_or_default();
+        for k in keys {
+            let _: Result<(), _> = redis::cmd("DEL").arg(k).query_async(&mut c).await;
+        }
+    }
+    if json {
+        println!("{result}");
+    } else {
+        println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default());
+    }
+}
