@@ -53,7 +53,8 @@ async fn main() {
     for round in 0..3 {
         // The same command line, run bare.
         let out = dir.path().join(format!("bare{round}.mp4"));
-        let args = video::transcode_args(&app.cfg.video, &profile, "mov", &clip, &out, w, h);
+        let encode = video::Encode { name: "video".into(), path: out, width: w, height: h, crf: profile.video.crf };
+        let args = video::transcode_args(&app.cfg.video, &profile, "mov", &clip, &[encode]);
         let t = Instant::now();
         let st = Command::new(&app.cfg.video.ffmpeg)
             .args(&args)
@@ -64,7 +65,8 @@ async fn main() {
         bare.push(t.elapsed().as_secs_f64());
         // The same command through uploadd's process runner (ffmpeg-sidecar, progress, limits).
         let out2 = dir.path().join(format!("through{round}.mp4"));
-        let args = video::transcode_args(&app.cfg.video, &profile, "mov", &clip, &out2, w, h);
+        let encode = video::Encode { name: "video".into(), path: out2, width: w, height: h, crf: profile.video.crf };
+        let args = video::transcode_args(&app.cfg.video, &profile, "mov", &clip, &[encode]);
         let limits = uploadd::process::Limits {
             timeout: std::time::Duration::from_secs(3600),
             nice: 0,

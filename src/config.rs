@@ -492,6 +492,21 @@ pub struct VideoProfile {
     pub max_duration: HumanDuration,
     /// Poster variants (same fields as image variants); the first frame at min(1 s, 10 %).
     pub posters: Vec<VariantSpec>,
+    /// Extra, smaller MP4 renditions (e.g. 720p) encoded in the same ffmpeg run as `video`.
+    /// A rendition that would not be smaller than the main output is skipped.
+    pub renditions: Vec<Rendition>,
+}
+
+/// An extra MP4 rendition of a video, stored as `{name}.mp4`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rendition {
+    pub name: String,
+    pub max_width: u32,
+    pub max_height: u32,
+    /// Defaults to the profile's `video.crf`.
+    #[serde(default)]
+    pub crf: Option<u8>,
 }
 
 impl Default for VideoProfile {
@@ -513,6 +528,7 @@ impl Default for VideoProfile {
                 webp_method: 4,
                 flatten: false,
             }],
+            renditions: Vec::new(),
         }
     }
 }
@@ -943,18 +959,39 @@ fn validate_profile(name: &str, p: &Profile) -> Result<(), ConfigError> {
             return Err(key_err(k(field), format!("variant {:?} appears twice", v.name)));
         }
     }
-    let mut poster_names = std::collections::BTreeSet::new();
+    // Posters and renditions are the outputs of one video upload: their names must differ.
+    let mut video_names = std::collections::BTreeSet::new();
     for v in &p.video.posters {
-        if !poster_names.insert(v.name.clone()) {
+        if !video_names.insert(v.name.clone()) {
             return Err(key_err(k("video.posters"), format!("poster {:?} appears twice", v.name)));
         }
     }
     let pv = &p.video;
-    if pv.max_width < 16 || pv.max_height < 16 || pv.max_width > 8192 || pv.max_height > 8192 {
-        return Err(key_err(k("video.max_width"), "video box must be between 16 and 8192 px"));
-    }
+    let video_box = |key: &str, w: u32, h: u32| {
+        if w < 16 || h < 16 || w > 8192 || h > 8192 {
+            return Err(key_err(k(key), "video box must be between 16 and 8192 px"));
+        }
+        Ok(())
+    };
+    video_box("video.max_width", pv.max_width, pv.max_height)?;
     if pv.crf > 51 {
         return Err(key_err(k("video.crf"), "must be 0–51"));
+    }
+    for r in &pv.renditions {
+        let key = k("video.renditions");
+        if !valid_variant_name(&r.name) || r.name == "original" || r.name == "video" {
+            return Err(key_err(
+                key,
+                format!("rendition name {:?} must be [a-z0-9_-]{{1,32}} and not reserved", r.name),
+            ));
+        }
+        if !video_names.insert(r.name.clone()) {
+            return Err(key_err(key, format!("{:?} is already the name of a poster or rendition", r.name)));
+        }
+        video_box("video.renditions", r.max_width, r.max_height)?;
+        if r.crf.is_some_and(|c| c > 51) {
+            return Err(key_err(key, format!("rendition {:?}: crf must be 0–51", r.name)));
+        }
     }
     const PRESETS: &[&str] =
         &["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"];
@@ -967,11 +1004,15 @@ fn validate_profile(name: &str, p: &Profile) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// Output names become object-key segments: a-z, 0-9, `-` and `_`, at most 32.
+fn valid_variant_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 32
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
 fn validate_variant(key: &str, v: &VariantSpec) -> Result<(), ConfigError> {
-    if v.name.is_empty()
-        || v.name.len() > 32
-        || !v.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
-    {
+    if !valid_variant_name(&v.name) {
         return Err(key_err(key, format!("variant name {:?}: use a-z, 0-9, - and _ (max 32)", v.name)));
     }
     let max_side = if v.format == OutputFormat::Webp { 16_383 } else { 65_500 };
@@ -1121,6 +1162,32 @@ mod tests {
         std::fs::write(&f, "[worker\n").unwrap();
         let e = Config::load_with_env(Some(&f), None, &[]).unwrap_err().to_string();
         assert!(e.contains("not valid TOML"), "{e}");
+    }
+
+    #[test]
+    fn video_renditions_are_validated() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.toml");
+        let load = |rendition: &str| {
+            let text = format!(
+                "[profiles.clips]\nallowed_types = [\"video/mp4\"]\n[[profiles.clips.video.renditions]]\n{rendition}\n"
+            );
+            std::fs::write(&f, text).unwrap();
+            Config::load_with_env(Some(&f), None, &[]).map_err(|e| e.to_string())
+        };
+        let c = load("name = \"720p\"\nmax_width = 1280\nmax_height = 720").unwrap();
+        let r = &c.profiles["clips"].video.renditions[0];
+        assert_eq!((r.name.as_str(), r.max_width, r.max_height, r.crf), ("720p", 1280, 720, None));
+        for (bad, why) in [
+            ("name = \"poster\"\nmax_width = 640\nmax_height = 360", "already the name"),
+            ("name = \"video\"\nmax_width = 640\nmax_height = 360", "reserved"),
+            ("name = \"../x\"\nmax_width = 640\nmax_height = 360", "reserved"),
+            ("name = \"small\"\nmax_width = 8\nmax_height = 360", "between 16 and 8192"),
+            ("name = \"small\"\nmax_width = 640\nmax_height = 360\ncrf = 60", "crf must be 0–51"),
+        ] {
+            let e = load(bad).unwrap_err();
+            assert!(e.contains("profiles.clips.video.renditions") && e.contains(why), "{bad}: {e}");
+        }
     }
 
     #[test]

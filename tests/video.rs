@@ -324,3 +324,48 @@ async fn transcode_progress_is_visible_in_status() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("progress:  100%"));
     worker.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extra_renditions_come_from_the_same_run_and_never_upscale() {
+    let env = TestEnv::new(Stack::Embedded).await;
+    let mut cfg = env.config();
+    let profile = cfg.profiles.get_mut("default").unwrap();
+    profile.video.renditions = vec![
+        uploadd::config::Rendition { name: "360p".into(), max_width: 640, max_height: 360, crf: Some(28) },
+        uploadd::config::Rendition { name: "4k".into(), max_width: 3840, max_height: 2160, crf: None },
+    ];
+    let app = uploadd::app::App::open(cfg).await.unwrap();
+    let d = env.data_dir().join("clips");
+    std::fs::create_dir_all(&d).unwrap();
+    let with_aac = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"];
+    let big = clip(&d, "big.mp4", 2.0, "1280x720", true, &with_aac);
+    let small = clip(&d, "small.mp4", 2.0, "320x240", true, &with_aac);
+    let worker = RunningWorker::start(&app);
+    let (big_id, small_id) = (enqueue_file(&app, &big, None).await, enqueue_file(&app, &small, None).await);
+    let rec = wait_terminal(&app, &big_id, T).await;
+    assert_eq!(rec.status, Status::Ready, "{:?}", rec.reason);
+    let mut variants: Vec<&str> = rec.outputs.iter().map(|o| o.variant.as_str()).collect();
+    variants.sort_unstable();
+    // 4k would be an upscale of a 720p source: skipped.
+    assert_eq!(variants, ["360p", "poster", "video"]);
+    for (variant, size) in [("video", (1280, 720)), ("360p", (640, 360))] {
+        let o = rec.outputs.iter().find(|o| o.variant == variant).unwrap();
+        assert!(o.key.ends_with(&format!("/{variant}.mp4")) && o.content_type == "video/mp4", "{o:?}");
+        assert_eq!((o.width, o.height), (Some(size.0), Some(size.1)), "{variant}");
+        let local = env.data_dir().join(format!("{variant}.mp4"));
+        std::fs::write(&local, read_object(&app, &o.key).await).unwrap();
+        let p = ffprobe(&local);
+        assert_eq!((p.video_codec.as_str(), p.audio_codec.as_deref()), ("h264", Some("aac")), "{variant}");
+        assert_eq!((p.width, p.height), size, "{variant}");
+        let order = boxes(&std::fs::read(&local).unwrap());
+        let (moov, mdat) = (order.iter().position(|b| b == "moov"), order.iter().position(|b| b == "mdat"));
+        assert!(moov.is_some() && moov < mdat, "{variant}: faststart");
+    }
+    // A source already below every rendition's box gets only the main video and its poster.
+    let rec = wait_terminal(&app, &small_id, T).await;
+    assert_eq!(rec.status, Status::Ready, "{:?}", rec.reason);
+    let mut variants: Vec<&str> = rec.outputs.iter().map(|o| o.variant.as_str()).collect();
+    variants.sort_unstable();
+    assert_eq!(variants, ["poster", "video"]);
+    worker.shutdown().await;
+}

@@ -8,7 +8,7 @@
 //! wall-clock limit derived from the clip's duration). Text playlists (HLS, concat, SDP) never
 //! get here: they have no video magic bytes and are rejected by validation.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -205,12 +205,11 @@ pub async fn render_video(
     let _slot =
         app.video_slots.acquire().await.map_err(|e| Failure::transient(Stage::Video, "cpu_pool", e.to_string()))?;
     crate::failpoint::hit("video").await;
-    let (w, h) = fit_even(info.width, info.height, pv.max_width, pv.max_height);
-    let out = dir.file("video.mp4");
+    let encodes = encodes(profile, &info, dir);
     let timer = std::time::Instant::now();
     {
         let _t = app.metrics.time_stage(Stage::Video);
-        let args = transcode_args(cfg, profile, demuxer, source, &out, w, h);
+        let args = transcode_args(cfg, profile, demuxer, source, &encodes);
         let duration = info.duration_secs;
         let (tx, mut rx) = tokio::sync::watch::channel(0u8);
         let reporter = {
@@ -227,7 +226,8 @@ pub async fn render_video(
         let result = process::run_ffmpeg(
             Path::new(&cfg.ffmpeg),
             args,
-            limits(cfg, time_limit(cfg, duration), size),
+            // Extra renditions are encoded in the same run: allow for them.
+            limits(cfg, time_limit(cfg, duration * encodes.len() as f64), size),
             move |secs| {
                 let pct = ((secs / duration) * 100.0).clamp(0.0, 99.0) as u8;
                 tx.send_if_modified(|p| {
@@ -242,21 +242,52 @@ pub async fn render_video(
         result.map_err(|e| process_failure(Stage::Video, e, "transcoding failed"))?;
     }
     app.metrics.video_transcode_seconds.observe(timer.elapsed().as_secs_f64());
-    let (bytes, sha) = crate::storage::sha256_file(&out)
-        .await
-        .map_err(|e| Failure::transient(Stage::Video, "temp_unavailable", e.to_string()))?;
-    let mut produced = vec![Produced {
-        variant: "video".into(),
-        extension: "mp4",
-        content_type: "video/mp4",
-        path: out,
-        bytes,
-        width: Some(w),
-        height: Some(h),
-        sha256: sha,
-    }];
+    let mut produced = Vec::with_capacity(encodes.len() + profile.video.posters.len());
+    for e in encodes {
+        let (bytes, sha) = crate::storage::sha256_file(&e.path)
+            .await
+            .map_err(|err| Failure::transient(Stage::Video, "temp_unavailable", err.to_string()))?;
+        produced.push(Produced {
+            variant: e.name,
+            extension: "mp4",
+            content_type: "video/mp4",
+            path: e.path,
+            bytes,
+            width: Some(e.width),
+            height: Some(e.height),
+            sha256: sha,
+        });
+    }
     produced.extend(posters(app, profile, demuxer, source, &info, size, dir).await?);
     Ok(produced)
+}
+
+/// One MP4 output of a transcode run: the main `video` or an extra rendition.
+pub struct Encode {
+    pub name: String,
+    pub path: PathBuf,
+    pub width: u32,
+    pub height: u32,
+    pub crf: u8,
+}
+
+/// One ffmpeg run that decodes the input once and writes every output in `encodes`.
+/// The main `video` output inside the profile's box, then each rendition that comes out
+/// smaller than it (never upscaled, so a small source gets no redundant copies).
+pub fn encodes(profile: &Profile, info: &VideoInfo, dir: &JobDir) -> Vec<Encode> {
+    let pv = &profile.video;
+    let (w, h) = fit_even(info.width, info.height, pv.max_width, pv.max_height);
+    let mut out = vec![Encode { name: "video".into(), path: dir.file("video.mp4"), width: w, height: h, crf: pv.crf }];
+    for r in &pv.renditions {
+        let (rw, rh) = fit_even(info.width, info.height, r.max_width, r.max_height);
+        if u64::from(rw) * u64::from(rh) >= u64::from(w) * u64::from(h) {
+            tracing::debug!(rendition = %r.name, "Skipping a rendition no smaller than the main video.");
+            continue;
+        }
+        let path = dir.file(&format!("{}.mp4", r.name));
+        out.push(Encode { name: r.name.clone(), path, width: rw, height: rh, crf: r.crf.unwrap_or(pv.crf) });
+    }
+    out
 }
 
 pub fn transcode_args(
@@ -264,12 +295,10 @@ pub fn transcode_args(
     profile: &Profile,
     demuxer: &str,
     input: &Path,
-    out: &Path,
-    w: u32,
-    h: u32,
+    encodes: &[Encode],
 ) -> Vec<String> {
     let pv = &profile.video;
-    vec![
+    let mut args = vec![
         s("-nostdin"),
         s("-hide_banner"),
         s("-y"),
@@ -279,37 +308,43 @@ pub fn transcode_args(
         s(demuxer),
         s("-i"),
         input.display().to_string(),
-        s("-map"),
-        s("0:v:0"),
-        s("-map"),
-        s("0:a:0?"),
-        s("-map_metadata"),
-        s("-1"),
-        s("-map_chapters"),
-        s("-1"),
-        s("-sn"),
-        s("-dn"),
-        // ffmpeg applies the rotation (autorotate) before this filter, so w×h is upright.
-        s("-vf"),
-        format!("scale={w}:{h}:flags=lanczos,format=yuv420p"),
-        s("-c:v"),
-        s("libx264"),
-        s("-preset"),
-        pv.preset.clone(),
-        s("-crf"),
-        pv.crf.to_string(),
-        s("-c:a"),
-        s("aac"),
-        s("-b:a"),
-        pv.audio_bitrate.clone(),
-        s("-threads"),
-        cfg.threads.to_string(),
-        s("-movflags"),
-        s("+faststart"),
-        s("-f"),
-        s("mp4"),
-        out.display().to_string(),
-    ]
+    ];
+    // Output options apply to the output file that follows them, so each output repeats them.
+    for e in encodes {
+        args.extend([
+            s("-map"),
+            s("0:v:0"),
+            s("-map"),
+            s("0:a:0?"),
+            s("-map_metadata"),
+            s("-1"),
+            s("-map_chapters"),
+            s("-1"),
+            s("-sn"),
+            s("-dn"),
+            // ffmpeg applies the rotation (autorotate) before this filter, so w×h is upright.
+            s("-vf"),
+            format!("scale={}:{}:flags=lanczos,format=yuv420p", e.width, e.height),
+            s("-c:v"),
+            s("libx264"),
+            s("-preset"),
+            pv.preset.clone(),
+            s("-crf"),
+            e.crf.to_string(),
+            s("-c:a"),
+            s("aac"),
+            s("-b:a"),
+            pv.audio_bitrate.clone(),
+            s("-threads"),
+            cfg.threads.to_string(),
+            s("-movflags"),
+            s("+faststart"),
+            s("-f"),
+            s("mp4"),
+            e.path.display().to_string(),
+        ]);
+    }
+    args
 }
 
 /// The poster: one frame at min(1 s, 10 % of the duration), seeking before the input so it
