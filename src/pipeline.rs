@@ -16,7 +16,7 @@ use tokio::io::AsyncReadExt;
 use uuid::Uuid;
 
 use crate::app::App;
-use crate::config::{OutputFormat, Profile, ScanMode};
+use crate::config::{Profile, ScanMode};
 use crate::db::{Claim, OutputRecord, Status, UploadRecord};
 use crate::job::UploadJob;
 use crate::media::{self, ImageFormat, MediaError};
@@ -555,6 +555,11 @@ async fn render_image(
             .map_err(|e| media_failure(Stage::Image, e))?
     };
     drop(data);
+    write_rendered(dir, rendered).await
+}
+
+/// Writes rendered images (variants or posters) into the job directory as `{name}.{ext}`.
+pub(crate) async fn write_rendered(dir: &JobDir, rendered: Vec<media::Rendered>) -> Result<Vec<Produced>, Failure> {
     let mut out = Vec::with_capacity(rendered.len());
     for r in rendered {
         let ext = r.format.extension();
@@ -563,7 +568,7 @@ async fn render_image(
         out.push(Produced {
             variant: r.name,
             extension: ext,
-            content_type: content_type_of(r.format),
+            content_type: r.format.content_type(),
             path,
             bytes: r.data.len() as u64,
             width: Some(r.width),
@@ -574,11 +579,7 @@ async fn render_image(
     Ok(out)
 }
 
-fn content_type_of(f: OutputFormat) -> &'static str {
-    f.content_type()
-}
-
-pub(crate) async fn write_output(path: &std::path::Path, data: &[u8]) -> Result<(), Failure> {
+async fn write_output(path: &std::path::Path, data: &[u8]) -> Result<(), Failure> {
     tokio::fs::write(path, data).await.map_err(|e| {
         let code = if e.raw_os_error() == Some(libc::ENOSPC) { "disk_full" } else { "temp_unavailable" };
         Failure::transient(Stage::Image, code, format!("writing {}: {e}", path.display()))

@@ -16,7 +16,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::validate::Detected;
-use super::{Failure, Produced, Stage, write_output};
+use super::{Failure, Produced, Stage, write_rendered};
 use crate::app::App;
 use crate::config::{Profile, VideoConfig};
 use crate::media::{self, ImageFormat};
@@ -406,23 +406,7 @@ pub async fn posters(
         .await
         .map_err(|e| Failure::transient(Stage::Image, "cpu_pool", e.to_string()))?
         .map_err(|e| Failure::fail(Stage::Image, "poster_failed", e.to_string()))?;
-    let mut out = Vec::with_capacity(rendered.len());
-    for r in rendered {
-        let ext = r.format.extension();
-        let path = dir.file(&format!("{}.{ext}", r.name));
-        write_output(&path, &r.data).await?;
-        out.push(Produced {
-            variant: r.name,
-            extension: ext,
-            content_type: r.format.content_type(),
-            path,
-            bytes: r.data.len() as u64,
-            width: Some(r.width),
-            height: Some(r.height),
-            sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&r.data)),
-        });
-    }
-    Ok(out)
+    write_rendered(dir, rendered).await
 }
 
 /// What `uploadd check-config` reports about the tools: versions, or why video cannot work.
