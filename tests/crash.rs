@@ -63,7 +63,7 @@ async fn crash_at(stack: Stack, point: &str) {
         ["display.jpg", "thumb.jpg", "webp.webp"].iter().map(|f| format!("{}uploads/{id}/{f}", env.prefix)).collect();
     assert_eq!(keys, expected, "each output exactly once in storage");
     assert_eq!(rec.outputs.len(), 3, "each output exactly once in the database");
-    assert!(app.storage.head(&rec.source_key).await.unwrap().is_none(), "original deleted after commit");
+    wait_deleted(&app, &rec.source_key, Duration::from_secs(10)).await;
     let leftovers: Vec<_> = std::fs::read_dir(app.cfg.temp_dir())
         .map(|rd| rd.filter_map(Result::ok).map(|e| e.file_name()).collect())
         .unwrap_or_default();

@@ -72,7 +72,7 @@ async fn images_end_to_end(stack: Stack) {
         assert_eq!((display.width, display.height), (Some(c.display.0), Some(c.display.1)), "{}", c.name);
         let thumb = &rec.outputs[1];
         assert!(thumb.width.unwrap_or(0) <= 300 && thumb.height.unwrap_or(0) <= 300);
-        assert!(app.storage.head(&rec.source_key).await.unwrap().is_none(), "original deleted after commit");
+        wait_deleted(&app, &rec.source_key, Duration::from_secs(10)).await;
     }
     // Orientation applied: the stored image's left half (red) is the top after rotation.
     let rotated = app.db.get(&ids[0]).await.unwrap().unwrap();

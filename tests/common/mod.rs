@@ -260,6 +260,16 @@ pub async fn list_keys(app: &App, prefix: &str) -> Vec<String> {
     keys
 }
 
+/// Waits until `key` is gone from the store. The original is deleted right *after* the
+/// commit, so a test that sees `ready` may look a moment before the delete lands.
+pub async fn wait_deleted(app: &App, key: &str, timeout: Duration) {
+    let start = Instant::now();
+    while app.storage.head(key).await.expect("head").is_some() {
+        assert!(start.elapsed() < timeout, "{key} still exists {timeout:?} after the commit");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Fetches an object's bytes through the store.
 pub async fn read_object(app: &App, key: &str) -> Vec<u8> {
     let dir = tempfile::tempdir().expect("tempdir");
