@@ -43,11 +43,16 @@ impl Raster {
         if self.channels == 3 {
             return self.clone();
         }
-        let mut out = Vec::with_capacity(self.width as usize * self.height as usize * 3);
-        for p in self.pixels.chunks_exact(4) {
+        let mut out = vec![0u8; self.width as usize * self.height as usize * 3];
+        for (o, p) in out.chunks_exact_mut(3).zip(self.pixels.chunks_exact(4)) {
             let a = u32::from(p[3]);
-            for c in 0..3 {
-                out.push(((u32::from(p[c]) * a + u32::from(bg[c]) * (255 - a) + 127) / 255) as u8);
+            if a == 255 {
+                // Most pixels of most images: a plain copy.
+                o.copy_from_slice(&p[..3]);
+            } else {
+                for c in 0..3 {
+                    o[c] = ((u32::from(p[c]) * a + u32::from(bg[c]) * (255 - a) + 127) / 255) as u8;
+                }
             }
         }
         Raster { pixels: out, width: self.width, height: self.height, channels: 3 }
@@ -55,11 +60,11 @@ impl Raster {
 
     /// Premultiplied RGBA composited over `bg` → RGB (exact: c + bg·(1 − a)).
     pub fn flatten_premultiplied(&self, bg: [u8; 3]) -> Raster {
-        let mut out = Vec::with_capacity(self.width as usize * self.height as usize * 3);
-        for p in self.pixels.chunks_exact(4) {
+        let mut out = vec![0u8; self.width as usize * self.height as usize * 3];
+        for (o, p) in out.chunks_exact_mut(3).zip(self.pixels.chunks_exact(4)) {
             let inv = 255 - u32::from(p[3]);
             for c in 0..3 {
-                out.push((u32::from(p[c]) + (u32::from(bg[c]) * inv + 127) / 255).min(255) as u8);
+                o[c] = (u32::from(p[c]) + (u32::from(bg[c]) * inv + 127) / 255).min(255) as u8;
             }
         }
         Raster { pixels: out, width: self.width, height: self.height, channels: 3 }

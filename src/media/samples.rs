@@ -64,7 +64,8 @@ pub fn webp_image(width: u32, height: u32) -> Vec<u8> {
             px.extend_from_slice(&[(x * 255 / width.max(1)) as u8, (y * 255 / height.max(1)) as u8, 128]);
         }
     }
-    webp::Encoder::from_rgb(&px, width, height).encode(80.0).to_vec()
+    let raster = super::raster::Raster { pixels: px, width, height, channels: 3 };
+    super::webp::encode(&raster, 80.0, 4).unwrap_or_default()
 }
 
 /// A GIF with `frames` frames (the pipeline uses the first).

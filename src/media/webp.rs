@@ -1,0 +1,166 @@
+//! libwebp (through `libwebp-sys`, statically linked from its vendored libwebp 1.6.0, the same
+//! release Pillow 13 bundles): lossy encode with an explicit config, and still-image decode
+//! straight into our own buffer (no copy).
+//!
+//! The only `unsafe` in the image path lives here; every pointer handed to libwebp points into
+//! a live Rust buffer whose length libwebp is told.
+
+use std::ffi::c_int;
+
+use libwebp_sys as sys;
+
+use super::raster::Raster;
+
+/// What a still WebP holds, from its header alone.
+#[derive(Debug, Clone, Copy)]
+pub struct Features {
+    pub width: u32,
+    pub height: u32,
+    pub has_alpha: bool,
+    pub animated: bool,
+}
+
+/// Reads the bitstream features (no pixel is decoded). `None` if libwebp cannot parse them.
+pub fn features(data: &[u8]) -> Option<Features> {
+    let mut f = std::mem::MaybeUninit::<sys::WebPBitstreamFeatures>::zeroed();
+    // SAFETY: `data` is a live slice of the given length; `f` is written by libwebp.
+    let status = unsafe { sys::WebPGetFeatures(data.as_ptr(), data.len(), f.as_mut_ptr()) };
+    if status != sys::VP8StatusCode::VP8_STATUS_OK {
+        return None;
+    }
+    // SAFETY: VP8_STATUS_OK means libwebp filled the struct.
+    let f = unsafe { f.assume_init() };
+    Some(Features {
+        width: u32::try_from(f.width).ok()?,
+        height: u32::try_from(f.height).ok()?,
+        has_alpha: f.has_alpha != 0,
+        animated: f.has_animation != 0,
+    })
+}
+
+/// Decodes a still WebP to RGB (opaque) or RGBA (straight alpha). `None` for anything libwebp
+/// refuses (animations included); the caller falls back to another decoder.
+pub fn decode(data: &[u8], f: Features) -> Option<Raster> {
+    if f.animated {
+        return None;
+    }
+    let channels: u8 = if f.has_alpha { 4 } else { 3 };
+    let (w, h) = (f.width, f.height);
+    let stride = w as usize * usize::from(channels);
+    let mut pixels = vec![0u8; stride.checked_mul(h as usize)?];
+
+    let mut config = sys::WebPDecoderConfig::new().ok()?;
+    config.output.colorspace = if channels == 4 { sys::WEBP_CSP_MODE::MODE_RGBA } else { sys::WEBP_CSP_MODE::MODE_RGB };
+    config.output.is_external_memory = 1;
+    config.output.u.RGBA =
+        sys::WebPRGBABuffer { rgba: pixels.as_mut_ptr(), stride: c_int::try_from(stride).ok()?, size: pixels.len() };
+    // SAFETY: the output buffer is `pixels` (external memory, length and stride given), which
+    // outlives the call; libwebp checks that the image fits it before writing.
+    let status = unsafe { sys::WebPDecode(data.as_ptr(), data.len(), &mut config) };
+    // SAFETY: frees only what libwebp allocated itself (nothing, with external memory).
+    unsafe { sys::WebPFreeDecBuffer(&mut config.output) };
+    if status != sys::VP8StatusCode::VP8_STATUS_OK {
+        return None;
+    }
+    Raster::new(pixels, w, h, channels).ok()
+}
+
+/// Lossy WebP of an RGB or RGBA raster. `method` is libwebp's speed/size trade-off (0–6);
+/// one thread (the caller's pool decides concurrency); sharp YUV off (libwebp's default).
+pub fn encode(r: &Raster, quality: f32, method: u8) -> Result<Vec<u8>, String> {
+    let mut config = sys::WebPConfig::new().map_err(|()| "libwebp rejected its default config".to_owned())?;
+    config.quality = quality;
+    config.method = c_int::from(method);
+    config.thread_level = 0;
+    // SAFETY: `config` is a plain initialised struct.
+    if unsafe { sys::WebPValidateConfig(&config) } == 0 {
+        return Err(format!("invalid libwebp config (quality {quality}, method {method})"));
+    }
+    let mut picture = sys::WebPPicture::new().map_err(|()| "libwebp could not initialise a picture".to_owned())?;
+    picture.use_argb = 0;
+    picture.width = c_int::try_from(r.width).map_err(|e| e.to_string())?;
+    picture.height = c_int::try_from(r.height).map_err(|e| e.to_string())?;
+    let stride = c_int::try_from(r.width as usize * usize::from(r.channels)).map_err(|e| e.to_string())?;
+    let mut writer = std::mem::MaybeUninit::<sys::WebPMemoryWriter>::zeroed();
+    // SAFETY: `writer` is initialised by libwebp before use and freed below.
+    unsafe { sys::WebPMemoryWriterInit(writer.as_mut_ptr()) };
+    let mut writer = unsafe { writer.assume_init() };
+    // SAFETY: `r.pixels` holds width × height × channels bytes (Raster's invariant) and outlives
+    // the import, which copies them into the picture's own YUV planes.
+    let imported = unsafe {
+        if r.channels == 4 {
+            sys::WebPPictureImportRGBA(&mut picture, r.pixels.as_ptr(), stride)
+        } else {
+            sys::WebPPictureImportRGB(&mut picture, r.pixels.as_ptr(), stride)
+        }
+    };
+    let result = if imported == 0 {
+        Err(format!("libwebp could not import the picture (error {:?})", picture.error_code))
+    } else {
+        picture.writer = Some(sys::WebPMemoryWrite);
+        picture.custom_ptr = (&raw mut writer).cast();
+        // SAFETY: `picture` and `writer` are initialised and live for the call.
+        if unsafe { sys::WebPEncode(&config, &mut picture) } == 0 {
+            Err(format!("libwebp encode failed (error {:?})", picture.error_code))
+        } else if writer.mem.is_null() {
+            Err("libwebp produced no output".to_owned())
+        } else {
+            // SAFETY: libwebp wrote `writer.size` bytes at `writer.mem`.
+            Ok(unsafe { std::slice::from_raw_parts(writer.mem, writer.size) }.to_vec())
+        }
+    };
+    // SAFETY: both were initialised by libwebp; each free is called once.
+    unsafe {
+        sys::WebPPictureFree(&mut picture);
+        sys::WebPMemoryWriterClear(&mut writer);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gradient(w: u32, h: u32, channels: u8) -> Raster {
+        let mut px = Vec::new();
+        for y in 0..h {
+            for x in 0..w {
+                px.extend_from_slice(&[(x * 255 / w) as u8, (y * 255 / h) as u8, 90]);
+                if channels == 4 {
+                    px.push(if x < w / 2 { 255 } else { 128 });
+                }
+            }
+        }
+        Raster { pixels: px, width: w, height: h, channels }
+    }
+
+    #[test]
+    fn encodes_and_decodes_rgb_and_rgba() {
+        for channels in [3u8, 4] {
+            let src = gradient(64, 40, channels);
+            let data = encode(&src, 80.0, 4).expect("encode");
+            assert_eq!(&data[..4], b"RIFF");
+            let f = features(&data).expect("features");
+            assert_eq!((f.width, f.height, f.has_alpha, f.animated), (64, 40, channels == 4, false));
+            let out = decode(&data, f).expect("decode");
+            assert_eq!((out.width, out.height, out.channels), (64, 40, channels));
+            // Lossy, but close: the mean absolute error of a smooth gradient stays small.
+            let err: u64 = out.pixels.iter().zip(&src.pixels).map(|(a, b)| u64::from(a.abs_diff(*b))).sum();
+            assert!(err / (out.pixels.len() as u64) < 6, "mean error {}", err / out.pixels.len() as u64);
+        }
+    }
+
+    #[test]
+    fn truncated_or_garbage_input_is_refused_not_trusted() {
+        let data = encode(&gradient(64, 40, 3), 80.0, 4).expect("encode");
+        let f = features(&data).expect("features");
+        assert!(decode(&data[..data.len() / 2], f).is_none());
+        assert!(features(b"RIFF\x10\0\0\0WEBPVP8 garbage").is_none());
+        assert!(features(&[]).is_none());
+    }
+
+    #[test]
+    fn bad_settings_are_an_error() {
+        assert!(encode(&gradient(8, 8, 3), 80.0, 9).is_err());
+    }
+}
