@@ -8,8 +8,8 @@ image, up to 1920x1080, WebP q80 method 4) with the same library (libwebp 1.6.0 
 wheel and in uploadd's libwebp-sys 0.14), so that time is a floor no faster decode or resize
 can remove. This script prepares each display image first (untimed, Pillow's seed steps), then
 times only `Image.save(..., "WEBP", quality=80, method=M)` over the whole corpus and prints the
-median of the rounds next to the time a pass may take to be 2.5x faster than a given Pillow
-figure. Run it under `taskset -c 0`, like the other one-core benches.
+median of the rounds and the total bytes. Run it under `taskset -c 0`, like the other one-core
+benches.
 """
 import argparse
 import io

@@ -65,7 +65,7 @@ pub fn webp_image(width: u32, height: u32) -> Vec<u8> {
         }
     }
     let raster = super::raster::Raster { pixels: px, width, height, channels: 3 };
-    super::webp::encode(&raster, 80.0, 4).unwrap_or_default()
+    super::webp::encode(&raster, 80.0, 4).expect("libwebp encodes a generated gradient")
 }
 
 /// A GIF with `frames` frames (the pipeline uses the first).

@@ -84,6 +84,7 @@ pub fn encode(r: &Raster, quality: f32, method: u8) -> Result<Vec<u8>, String> {
     let mut writer = std::mem::MaybeUninit::<sys::WebPMemoryWriter>::zeroed();
     // SAFETY: `writer` is initialised by libwebp before use and freed below.
     unsafe { sys::WebPMemoryWriterInit(writer.as_mut_ptr()) };
+    // SAFETY: WebPMemoryWriterInit set every field (an empty buffer).
     let mut writer = unsafe { writer.assume_init() };
     // SAFETY: `r.pixels` holds width × height × channels bytes (Raster's invariant) and outlives
     // the import, which copies them into the picture's own YUV planes.
