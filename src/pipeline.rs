@@ -399,10 +399,12 @@ async fn process(app: &Arc<App>, job: &UploadJob, row: &UploadRecord) -> Result<
         return Ok(status);
     }
     crate::failpoint::hit("cleanup").await;
+    // The temp directory goes first, the original last: once the original is gone, nothing of
+    // this attempt is left anywhere but in its outputs (tests and operators rely on that order).
+    drop(dir);
     if let Err(e) = app.storage.delete(&job.source_key).await {
         tracing::warn!(upload = %id, error = %e, "Committed, but could not delete the original; the orphan sweep will.");
     }
-    drop(dir);
     Ok(Status::Ready)
 }
 
