@@ -40,6 +40,29 @@ async fn sweep_env(stack: Stack) -> TestEnv {
     env
 }
 
+/// Starts `uploadd sweep …` with its log in the data dir, and returns once the run is paused at
+/// its `sweep-delete` failpoint (it has decided what to delete and holds its lease) — not after
+/// a guessed delay.
+async fn spawn_paused_sweep(env: &TestEnv, name: &str, cmd: &mut std::process::Command) -> std::process::Child {
+    let log_path = env.data_dir().join(format!("{name}.log"));
+    let log = std::fs::File::create(&log_path).expect("sweep log");
+    let child = cmd.stdout(Stdio::piped()).stderr(log).spawn().expect("spawn uploadd sweep");
+    wait_paused(&log_path).await;
+    child
+}
+
+async fn wait_paused(log_path: &std::path::Path) {
+    let start = std::time::Instant::now();
+    loop {
+        let text = std::fs::read_to_string(log_path).unwrap_or_default();
+        if text.contains("Failpoint: sleeping") {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "the sweep never reached its failpoint:\n{text}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// A fabricated job for `id` naming `source`, claimed so its row is `processing`.
 async fn in_progress(app: &uploadd::app::App, id: uuid::Uuid, source: &str) {
     let raw = format!(r#"{{"upload_id":"{id}","source_key":"{source}","profile":"default"}}"#);
@@ -164,15 +187,15 @@ async fn one_sweep_of_a_kind_at_a_time_and_a_crashed_holder_does_not_block_forev
     // Two daemons (processes) at once: the first holds the lease while paused mid-run.
     put(&app, &env, &format!("{}uploads/{}/x.jpg", env.prefix, uuid::Uuid::now_v7())).await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    let mut first = env
-        .command()
-        .env("UPLOADD_SWEEP__LEASE", "30s")
-        .env("UPLOADD_FAILPOINTS", "sweep-delete=sleep(4000)")
-        .args(["sweep", "orphans", "--json"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut first = spawn_paused_sweep(
+        &env,
+        "first",
+        env.command()
+            .env("UPLOADD_SWEEP__LEASE", "30s")
+            .env("UPLOADD_FAILPOINTS", "sweep-delete=sleep(5000)")
+            .args(["sweep", "orphans", "--json"]),
+    )
+    .await;
     let second = env.command().args(["sweep", "orphans", "--json"]).output().unwrap();
     let second: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
     assert_eq!(second["outcome"], "skipped", "{second}");
@@ -201,15 +224,12 @@ async fn a_row_committed_mid_sweep_keeps_its_objects() {
     put(&app, &env, &key).await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
     // A sweep (another process) decides to delete it, then pauses just before deleting…
-    let sweeper = env
-        .command()
-        .env("UPLOADD_FAILPOINTS", "sweep-delete=sleep(3000)")
-        .args(["sweep", "orphans", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let sweeper = spawn_paused_sweep(
+        &env,
+        "sweeper",
+        env.command().env("UPLOADD_FAILPOINTS", "sweep-delete=sleep(3000)").args(["sweep", "orphans", "--json"]),
+    )
+    .await;
     // …while an operator's retry re-runs the upload: it rewrites the output and commits.
     assert!(app.db.reopen(id).await.unwrap());
     in_progress(&app, id, &source).await;
