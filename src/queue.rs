@@ -159,6 +159,42 @@ impl Queue {
         }
     }
 
+    /// Settles a delivery and takes up to `max` more jobs: one Redis round trip for a worker
+    /// that stays busy. The deliveries are this worker's, as from [`Queue::fetch`].
+    pub async fn settle_and_fetch(
+        &self,
+        worker: &str,
+        task_id: &str,
+        how: &Settle,
+        max: usize,
+    ) -> Result<(bool, Vec<Delivery>), QueueError> {
+        match self {
+            Queue::Redis(q) => q.settle_and_fetch(worker, task_id, how, max).await,
+            Queue::Sqlite(q) => {
+                let settled = q.settle(worker, task_id, how).await?;
+                // The settlement stands even if the fetch fails: the fetch loop will try again.
+                let deliveries = match max {
+                    0 => Vec::new(),
+                    _ => q.fetch(worker, max).await.map(|(d, _)| d).unwrap_or_else(|e| {
+                        tracing::debug!(error = %e, "Fetching after a settlement failed.");
+                        Vec::new()
+                    }),
+                };
+                Ok((settled, deliveries))
+            }
+        }
+    }
+
+    /// Hands back jobs the queue says `worker` holds but that are not in `held`: a fetch whose
+    /// reply was lost took them, and nobody else would run them while the worker lives. The
+    /// caller must not be fetching meanwhile. Returns how many went back.
+    pub async fn reconcile(&self, worker: &str, held: &[String]) -> Result<u64, QueueError> {
+        match self {
+            Queue::Redis(q) => q.reconcile(worker, held).await,
+            Queue::Sqlite(q) => q.reconcile(worker, held).await,
+        }
+    }
+
     /// Hands unfinished jobs back on shutdown (to the front, not counted as crashes).
     pub async fn release(&self, worker: &str, task_ids: &[String]) -> Result<u64, QueueError> {
         match self {

@@ -1,6 +1,7 @@
 //! The worker runtime: fetches deliveries as slots free up, runs each in its own task (panics
-//! caught and turned into retries), settles it with the queue, heartbeats, and shuts down
-//! gracefully: on cancel it stops fetching, lets in-flight jobs finish within
+//! caught and turned into retries), settles it with the queue — fetching that task's next job
+//! in the same round trip — heartbeats, hands back jobs a lost fetch reply left with it, and
+//! shuts down gracefully: on cancel it stops fetching, lets in-flight jobs finish within
 //! `worker.shutdown_grace`, then hands back whatever is still running.
 
 use std::collections::HashSet;
@@ -62,6 +63,20 @@ pub async fn run(app: Arc<App>, name: String, shutdown: CancellationToken) -> Re
     run_with(app, name, shutdown, handler).await
 }
 
+/// What the worker's loop and its job tasks share.
+struct Shared {
+    app: Arc<App>,
+    name: String,
+    handler: Handler,
+    shutdown: CancellationToken,
+    /// Task ids this process holds (fetched, not yet settled).
+    in_flight: Mutex<HashSet<String>>,
+    /// Every fetch holds this for reading until its deliveries are in `in_flight`;
+    /// reconciliation holds it for writing, so a job the queue says we hold that is not in
+    /// `in_flight` can only be the result of a fetch whose reply was lost.
+    fetch_gate: tokio::sync::RwLock<()>,
+}
+
 /// Runs `handler` on every delivery until `shutdown` is cancelled.
 pub async fn run_with(
     app: Arc<App>,
@@ -71,8 +86,16 @@ pub async fn run_with(
 ) -> Result<WorkerExit, WorkerError> {
     let concurrency = app.cfg.worker.concurrency;
     tracing::info!(worker = %name, concurrency, queue = app.queue.describe(), "Worker started.");
-    let in_flight: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let shared = Arc::new(Shared {
+        app: app.clone(),
+        name: name.clone(),
+        handler,
+        shutdown: shutdown.clone(),
+        in_flight: Mutex::default(),
+        fetch_gate: tokio::sync::RwLock::new(()),
+    });
     let heartbeat = tokio::spawn(heartbeat_loop(app.clone(), name.clone(), shutdown.child_token()));
+    let reconciler = tokio::spawn(reconcile_loop(shared.clone(), shutdown.child_token()));
     let slots = Arc::new(Semaphore::new(concurrency));
     let mut tasks = JoinSet::new();
     let mut backoff = Duration::from_millis(100);
@@ -91,7 +114,15 @@ pub async fn run_with(
         while let Ok(p) = slots.clone().try_acquire_owned() {
             permits.push(p);
         }
-        match app.queue.fetch(&name, permits.len()).await {
+        let fetched = {
+            let _gate = shared.fetch_gate.read().await;
+            let r = app.queue.fetch(&name, permits.len()).await;
+            if let Ok((deliveries, _)) = &r {
+                lock(&shared.in_flight).extend(deliveries.iter().map(|d| d.task_id.clone()));
+            }
+            r
+        };
+        match fetched {
             Ok((deliveries, next_due)) => {
                 backoff = Duration::from_millis(100);
                 app.metrics.heartbeat.set(now_ms() as f64 / 1000.0);
@@ -107,13 +138,16 @@ pub async fn run_with(
                     continue;
                 }
                 for d in deliveries {
-                    let Some(permit) = permits.pop() else { break };
-                    let (app, name, in_flight, handler) =
-                        (app.clone(), name.clone(), in_flight.clone(), handler.clone());
-                    lock(&in_flight).insert(d.task_id.clone());
+                    // One permit per delivery: the fetch asked for no more than it had.
+                    let permit = permits.pop();
+                    let shared = shared.clone();
                     tasks.spawn(async move {
-                        handle(&app, &name, &d, &handler).await;
-                        lock(&in_flight).remove(&d.task_id);
+                        // A task keeps its slot while the queue has work: each settlement
+                        // fetches the next job in the same round trip.
+                        let mut next = Some(d);
+                        while let Some(d) = next.take() {
+                            next = handle(&shared, &d).await;
+                        }
                         drop(permit);
                     });
                 }
@@ -143,10 +177,11 @@ pub async fn run_with(
         tracing::info!(running, grace = ?grace, "Stopping: waiting for in-flight jobs.");
     }
     let drained = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await.is_ok();
+    reconciler.abort();
     if !drained {
         tasks.abort_all();
         while tasks.join_next().await.is_some() {}
-        let ids: Vec<String> = lock(&in_flight).drain().collect();
+        let ids: Vec<String> = lock(&shared.in_flight).drain().collect();
         tracing::warn!(jobs = ids.len(), "Shutdown grace expired; handing unfinished jobs back to the queue.");
         if let Err(e) = app.queue.release(&name, &ids).await {
             tracing::warn!(error = %e, "Could not hand jobs back; they will be re-delivered when this worker's heartbeat expires.");
@@ -182,33 +217,90 @@ async fn heartbeat_loop(app: Arc<App>, name: String, stop: CancellationToken) {
     }
 }
 
-/// Processes one delivery and settles it. Never panics out.
-async fn handle(app: &Arc<App>, worker: &str, d: &Delivery, handler: &Handler) {
-    let outcome = AssertUnwindSafe(handler(app.clone(), d.clone())).catch_unwind().await.unwrap_or_else(|panic| {
-        let msg = panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        tracing::error!(task = %d.task_id, panic = %msg, "A job panicked; it will be retried.");
-        JobOutcome::Retry {
-            upload_id: None,
-            failure: Failure::transient(Stage::Fetch, "panic", format!("internal error: {msg}")),
+/// Every heartbeat interval, hands back jobs the queue says this worker holds but that no task
+/// of it runs: a fetch whose reply was lost (a response timeout after the script ran, a dropped
+/// connection) would otherwise leave them with a live worker that never runs them.
+async fn reconcile_loop(shared: Arc<Shared>, stop: CancellationToken) {
+    let every = shared.app.cfg.queue.heartbeat_interval.get();
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
         }
-    });
+        let result = {
+            let _gate = shared.fetch_gate.write().await;
+            let held: Vec<String> = lock(&shared.in_flight).iter().cloned().collect();
+            shared.app.queue.reconcile(&shared.name, &held).await
+        };
+        match result {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(jobs = n, "Handed back jobs fetched by a request whose reply never arrived."),
+            Err(e) => tracing::debug!(error = %e, "Reconciling held jobs failed; will try again."),
+        }
+    }
+}
+
+/// Processes one delivery and settles it; returns the next delivery when the settlement
+/// fetched one (only while the worker is not stopping). Removes `d` from the in-flight set
+/// once settled. Never panics out.
+async fn handle(shared: &Shared, d: &Delivery) -> Option<Delivery> {
+    let app = &shared.app;
+    let outcome =
+        AssertUnwindSafe((shared.handler)(app.clone(), d.clone())).catch_unwind().await.unwrap_or_else(|panic| {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            tracing::error!(task = %d.task_id, panic = %msg, "A job panicked; it will be retried.");
+            JobOutcome::Retry {
+                upload_id: None,
+                failure: Failure::transient(Stage::Fetch, "panic", format!("internal error: {msg}")),
+            }
+        });
     let settle = decide(app, d, outcome).await;
+    let worker = shared.name.as_str();
+    // First, settle and fetch the next job in one round trip.
+    if !shared.shutdown.is_cancelled() {
+        let gate = shared.fetch_gate.read().await;
+        match app.queue.settle_and_fetch(worker, &d.task_id, &settle, 1).await {
+            Ok((settled, mut next)) => {
+                {
+                    // Removed before the next is added: a retry due at once may come straight back.
+                    let mut f = lock(&shared.in_flight);
+                    f.remove(&d.task_id);
+                    f.extend(next.iter().map(|n| n.task_id.clone()));
+                }
+                drop(gate);
+                if !settled {
+                    tracing::warn!(task = %d.task_id, "This worker no longer held the job (its lease expired); another delivery owns it.");
+                }
+                app.health.loop_alive();
+                app.metrics.heartbeat.set(now_ms() as f64 / 1000.0);
+                return next.pop();
+            }
+            Err(e) => {
+                drop(gate);
+                app.metrics.queue_errors.inc();
+                tracing::warn!(task = %d.task_id, error = %e, "Settling the job failed; retrying.");
+            }
+        }
+    }
     // Keep trying until the queue answers: while this worker lives and heartbeats, nobody else
     // re-delivers the job, so giving up here would strand it. (If the daemon stops first, the
-    // job is handed back or re-delivered when its heartbeat expires.)
+    // job is handed back or re-delivered when its heartbeat expires.) A `false` after a failed
+    // attempt may mean that attempt did apply and only its reply was lost.
     let mut delay = Duration::from_millis(200);
     let mut attempt = 0u32;
     loop {
         attempt += 1;
         match app.queue.settle(worker, &d.task_id, &settle).await {
-            Ok(true) => return,
-            Ok(false) => {
-                tracing::warn!(task = %d.task_id, "This worker no longer held the job (its lease expired); another delivery owns it.");
-                return;
+            Ok(settled) => {
+                lock(&shared.in_flight).remove(&d.task_id);
+                if !settled {
+                    tracing::warn!(task = %d.task_id, "The job was no longer held when settled (its lease expired, or an earlier attempt applied).");
+                }
+                return None;
             }
             Err(e) => {
                 app.metrics.queue_errors.inc();

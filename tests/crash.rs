@@ -1,5 +1,6 @@
 //! SIGKILL of the daemon mid-job: the job is delivered again, completes, and each output exists
-//! exactly once — in storage and in the database.
+//! exactly once — in storage and in the database. And the quieter loss: a fetch whose reply
+//! never arrived must not leave its job with a live worker that will never run it.
 
 mod common;
 
@@ -95,4 +96,100 @@ async fn sigkill_mid_image_embedded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_after_store_before_commit_embedded() {
     crash_at(Stack::EmbeddedScanned, "commit").await;
+}
+
+/// The queue contract the worker relies on, on both queues: settle-and-fetch settles (fenced to
+/// the holder) and hands out the next job in the same call; reconcile hands back exactly what
+/// the worker holds but does not know about, without counting a delivery.
+async fn settle_fetch_and_reconcile(stack: Stack) {
+    let env = TestEnv::new(stack).await;
+    let app = env.app().await;
+    let q = &app.queue;
+    let (a, b, c) = ("job-a".to_owned(), "job-b".to_owned(), "job-c".to_owned());
+    for id in [&a, &b] {
+        q.push(id, "{}", "").await.unwrap();
+    }
+    let (got, _) = q.fetch("w1", 1).await.unwrap();
+    assert_eq!(got.iter().map(|d| d.task_id.as_str()).collect::<Vec<_>>(), [a.as_str()]);
+    // A retry due at once, settled by its holder; the next job comes back in the same call
+    // (which of the two due jobs first is the queue's business).
+    let retry = uploadd::queue::Settle::Retry { at_ms: uploadd::units::now_ms(), error: "x".into() };
+    let (settled, first) = q.settle_and_fetch("w1", &a, &retry, 1).await.unwrap();
+    assert!(settled && first.len() == 1, "{first:?}");
+    let ack = uploadd::queue::Settle::Ack;
+    let (settled, second) = q.settle_and_fetch("w1", &first[0].task_id, &ack, 1).await.unwrap();
+    assert!(settled && second.len() == 1, "{second:?}");
+    let mut both = [first[0].task_id.clone(), second[0].task_id.clone()];
+    both.sort();
+    assert_eq!(both, [a.clone(), b.clone()], "each job once");
+    let again = if first[0].task_id == a { &first[0] } else { &second[0] };
+    assert_eq!((again.attempts, again.deliveries), (1, 2), "the retry counts its attempt and delivery");
+    let held = second[0].task_id.clone();
+    let (settled, next) = q.settle_and_fetch("w2", &held, &ack, 1).await.unwrap();
+    assert!(!settled && next.is_empty(), "only the holder settles");
+    // w1 holds one job and knows it; a fetch whose reply was lost gives it `c` as well.
+    q.push(&c, "{}", "").await.unwrap();
+    assert_eq!(q.fetch("w1", 1).await.unwrap().0.len(), 1);
+    assert_eq!(q.reconcile("w1", std::slice::from_ref(&held)).await.unwrap(), 1, "only the unknown job goes back");
+    let (got, _) = q.fetch("w2", 5).await.unwrap();
+    assert_eq!(got.iter().map(|d| (d.task_id.as_str(), d.deliveries)).collect::<Vec<_>>(), [(c.as_str(), 1)]);
+    assert_eq!(q.reconcile("w1", std::slice::from_ref(&held)).await.unwrap(), 0);
+    let (settled, next) = q.settle_and_fetch("w1", &held, &ack, 0).await.unwrap();
+    assert!(settled && next.is_empty());
+    assert!(q.settle("w2", &c, &ack).await.unwrap());
+    let stats = q.stats().await.unwrap();
+    assert_eq!((stats.pending, stats.scheduled, stats.running, stats.dead), (0, 0, 0, 0), "{stats:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settle_and_fetch_and_reconcile_on_redis() {
+    settle_fetch_and_reconcile(Stack::Production).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settle_and_fetch_and_reconcile_on_sqlite() {
+    settle_fetch_and_reconcile(Stack::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_whose_fetch_reply_was_lost_still_runs_on_redis() {
+    let env = TestEnv::new(Stack::Production).await;
+    let app = env.app().await;
+    let ns = app.cfg.queue.namespace.clone();
+    let client = redis::Client::open(services().redis()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    // The daemon's loop pauses 3 s before each fetch, so the test can take a job in the
+    // daemon's name first — exactly what a fetch whose reply was lost leaves behind.
+    let mut daemon = spawn_daemon(&env, "worker-loop=sleep(3000)");
+    let start = Instant::now();
+    let worker = loop {
+        let keys: Vec<String> =
+            redis::cmd("ZRANGE").arg(format!("{ns}:workers")).arg(0).arg(-1).query_async(&mut conn).await.unwrap();
+        if let Some(k) = keys.first() {
+            break k.trim_start_matches(&format!("{ns}:inflight:")).to_owned();
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "the daemon never registered its worker");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let photo = samples::photo_jpeg(320, 240, 1);
+    let id = loop {
+        let id = enqueue_bytes(&app, &env, "photo.jpg", &photo, None).await;
+        let (got, _) = app.queue.fetch(&worker, 1).await.unwrap();
+        if got.len() == 1 {
+            break id;
+        }
+        // The daemon fetched first (its pause had just ended): let it finish and try again.
+        assert_eq!(wait_terminal(&app, &id, Duration::from_secs(60)).await.status, Status::Ready);
+        assert!(start.elapsed() < Duration::from_secs(60), "never got ahead of the daemon's fetch");
+    };
+    let rec = wait_terminal(&app, &id, Duration::from_secs(60)).await;
+    assert_eq!(rec.status, Status::Ready, "{rec:?}");
+    assert_eq!(rec.deliveries, 1, "the lost hand-out is not counted as a crash");
+    let log = std::fs::read_to_string(env.data_dir().join("daemon.log")).unwrap_or_default();
+    assert!(log.contains("reply never arrived"), "the hand-back is logged:\n{log}");
+    // SAFETY: signalling our own child process.
+    unsafe {
+        libc::kill(daemon.id() as i32, libc::SIGTERM);
+    }
+    assert!(daemon.wait().unwrap().success());
 }

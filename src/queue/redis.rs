@@ -16,10 +16,25 @@ use crate::config::{QueueConfig, redact_url};
 /// The script every producer uses to enqueue (see `jobs/README.md`).
 pub const PUSH_SCRIPT: &str = include_str!("../../jobs/redis/push.lua");
 
+/// `fetch.lua`, `settle.lua` and `hand_back.lua` define functions; these lines call them.
+const FETCH_FN: &str = include_str!("lua/fetch.lua");
+const SETTLE_FN: &str = include_str!("lua/settle.lua");
+const HAND_BACK_FN: &str = include_str!("lua/hand_back.lua");
+const CALL_FETCH: &str = "return fetch(ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]))";
+const CALL_SETTLE: &str = "return settle(ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8]))";
+/// Settle, then fetch up to ARGV[9] more: one round trip per job for a busy worker.
+const CALL_SETTLE_FETCH: &str = "local settled = settle(ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], \
+    tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8]))
+if type(settled) == 'table' then return settled end
+local fetched = fetch(ARGV[1], ARGV[2], tonumber(ARGV[9]), tonumber(ARGV[4]))
+return { settled, fetched[1], fetched[2] }";
+
 struct Scripts {
     push: Script,
     fetch: Script,
     settle: Script,
+    settle_fetch: Script,
+    reconcile: Script,
     heartbeat: Script,
     release: Script,
     stats: Script,
@@ -75,10 +90,12 @@ impl RedisQueue {
             ns: cfg.namespace.clone(),
             scripts: Arc::new(Scripts {
                 push: Script::new(PUSH_SCRIPT),
-                fetch: Script::new(include_str!("lua/fetch.lua")),
-                settle: Script::new(include_str!("lua/settle.lua")),
+                fetch: Script::new(&format!("{FETCH_FN}\n{CALL_FETCH}")),
+                settle: Script::new(&format!("{SETTLE_FN}\n{CALL_SETTLE}")),
+                settle_fetch: Script::new(&format!("{SETTLE_FN}\n{FETCH_FN}\n{CALL_SETTLE_FETCH}")),
+                reconcile: Script::new(&format!("{HAND_BACK_FN}\n{}", include_str!("lua/reconcile.lua"))),
                 heartbeat: Script::new(include_str!("lua/heartbeat.lua")),
-                release: Script::new(include_str!("lua/release.lua")),
+                release: Script::new(&format!("{HAND_BACK_FN}\n{}", include_str!("lua/release.lua"))),
                 stats: Script::new(include_str!("lua/stats.lua")),
                 operator: Script::new(include_str!("lua/requeue.lua")),
             }),
@@ -158,34 +175,11 @@ impl RedisQueue {
             .arg(now_secs())
             .invoke_async(&mut conn)
             .await?;
-        let proto = |m: &str| QueueError::Protocol(format!("fetch reply: {m}"));
         let Value::Array(parts) = v else {
-            return Err(proto("not an array"));
+            return Err(QueueError::Protocol("fetch reply: not an array".into()));
         };
         let mut it = parts.into_iter();
-        let Some(Value::Array(jobs)) = it.next() else {
-            return Err(proto("no job list"));
-        };
-        let next_due = match it.next() {
-            Some(v) => as_string(&v).and_then(|s| s.parse::<f64>().ok()).map(|s| (s * 1000.0) as i64),
-            None => None,
-        };
-        let mut out = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            let Value::Array(f) = job else {
-                return Err(proto("job is not an array"));
-            };
-            if f.len() != 4 {
-                return Err(proto("job has the wrong arity"));
-            }
-            out.push(Delivery {
-                task_id: as_string(&f[0]).ok_or_else(|| proto("id"))?,
-                payload: as_string(&f[1]).ok_or_else(|| proto("payload"))?,
-                attempts: as_u32(&f[2]),
-                deliveries: as_u32(&f[3]).max(1),
-            });
-        }
-        Ok((out, next_due))
+        parse_fetched(it.next(), it.next())
     }
 
     pub async fn wait_for_work(&self, max_wait: Duration) {
@@ -193,30 +187,64 @@ impl RedisQueue {
     }
 
     pub async fn settle(&self, worker: &str, task_id: &str, how: &Settle) -> Result<bool, QueueError> {
-        let (action, run_at, message, keep) = match how {
-            Settle::Ack => ("ack", 0.0, String::new(), self.max_done),
-            Settle::Retry { at_ms, error } => ("retry", *at_ms as f64 / 1000.0, error.clone(), 0),
-            Settle::Dead { reason } => ("dead", 0.0, reason.clone(), self.max_dead),
-        };
-        let mut conn = self.conn.clone();
-        let n: i64 = self
-            .scripts
-            .settle
-            .prepare_invoke()
-            .arg(&self.ns)
-            .arg(worker)
-            .arg(task_id)
-            .arg(now_secs())
-            .arg(action)
-            .arg(run_at)
-            .arg(message)
-            .arg(keep)
-            .invoke_async(&mut conn)
-            .await?;
-        if n == 1 && matches!(how, Settle::Retry { .. }) {
+        let v = self.invoke_settle(&self.scripts.settle, worker, task_id, how, None).await?;
+        let settled = as_u32(&v) == 1;
+        if settled && matches!(how, Settle::Retry { .. }) {
             self.wake.notify_one();
         }
-        Ok(n == 1)
+        Ok(settled)
+    }
+
+    /// Settles a delivery and, in the same round trip, takes up to `max` more jobs. Returns
+    /// whether the settlement applied (as [`RedisQueue::settle`]) and the new deliveries.
+    pub async fn settle_and_fetch(
+        &self,
+        worker: &str,
+        task_id: &str,
+        how: &Settle,
+        max: usize,
+    ) -> Result<(bool, Vec<Delivery>), QueueError> {
+        let v = self.invoke_settle(&self.scripts.settle_fetch, worker, task_id, how, Some(max)).await?;
+        let Value::Array(parts) = v else {
+            return Err(QueueError::Protocol("settle-and-fetch reply: not an array".into()));
+        };
+        let mut it = parts.into_iter();
+        let settled = it.next().is_some_and(|v| as_u32(&v) == 1);
+        let (deliveries, _) = parse_fetched(it.next(), it.next())?;
+        if settled && matches!(how, Settle::Retry { .. }) {
+            self.wake.notify_one();
+        }
+        Ok((settled, deliveries))
+    }
+
+    /// Runs `settle.lua` (alone, or followed by a fetch of `fetch_max` jobs).
+    async fn invoke_settle(
+        &self,
+        script: &Script,
+        worker: &str,
+        task_id: &str,
+        how: &Settle,
+        fetch_max: Option<usize>,
+    ) -> Result<Value, QueueError> {
+        let (action, run_at, message, keep) = settle_args(how, self.max_done, self.max_dead);
+        let mut inv = script.prepare_invoke();
+        inv.arg(&self.ns).arg(worker).arg(task_id).arg(now_secs()).arg(action).arg(run_at).arg(message).arg(keep);
+        if let Some(max) = fetch_max {
+            inv.arg(max);
+        }
+        let mut conn = self.conn.clone();
+        Ok(inv.invoke_async(&mut conn).await?)
+    }
+
+    /// Hands back what this worker holds in Redis but not in `held` (see `reconcile.lua`).
+    pub async fn reconcile(&self, worker: &str, held: &[String]) -> Result<u64, QueueError> {
+        let mut conn = self.conn.clone();
+        let mut inv = self.scripts.reconcile.prepare_invoke();
+        inv.arg(&self.ns).arg(worker);
+        for id in held {
+            inv.arg(id);
+        }
+        Ok(inv.invoke_async(&mut conn).await?)
     }
 
     pub async fn release(&self, worker: &str, task_ids: &[String]) -> Result<u64, QueueError> {
@@ -321,6 +349,41 @@ fn task_info(id: &str, payload: Option<String>, meta: &std::collections::HashMap
         last_error: meta.get("last_error").cloned().filter(|s| !s.is_empty()),
         payload,
     }
+}
+
+/// The arguments of `settle.lua` for a settlement.
+fn settle_args(how: &Settle, max_done: u64, max_dead: u64) -> (&'static str, f64, &str, u64) {
+    match how {
+        Settle::Ack => ("ack", 0.0, "", max_done),
+        Settle::Retry { at_ms, error } => ("retry", *at_ms as f64 / 1000.0, error.as_str(), 0),
+        Settle::Dead { reason } => ("dead", 0.0, reason.as_str(), max_dead),
+    }
+}
+
+/// Parses `fetch.lua`'s reply: the job list and the next due score.
+fn parse_fetched(jobs: Option<Value>, next_due: Option<Value>) -> Result<(Vec<Delivery>, Option<i64>), QueueError> {
+    let proto = |m: &str| QueueError::Protocol(format!("fetch reply: {m}"));
+    let Some(Value::Array(jobs)) = jobs else {
+        return Err(proto("no job list"));
+    };
+    let next_due =
+        next_due.as_ref().and_then(as_string).and_then(|s| s.parse::<f64>().ok()).map(|s| (s * 1000.0) as i64);
+    let mut out = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let Value::Array(f) = job else {
+            return Err(proto("job is not an array"));
+        };
+        if f.len() != 4 {
+            return Err(proto("job has the wrong arity"));
+        }
+        out.push(Delivery {
+            task_id: as_string(&f[0]).ok_or_else(|| proto("id"))?,
+            payload: as_string(&f[1]).ok_or_else(|| proto("payload"))?,
+            attempts: as_u32(&f[2]),
+            deliveries: as_u32(&f[3]).max(1),
+        });
+    }
+    Ok((out, next_due))
 }
 
 fn as_string(v: &Value) -> Option<String> {

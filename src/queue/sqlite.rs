@@ -223,6 +223,25 @@ impl SqliteQueue {
         Ok(res.rows_affected() == 1)
     }
 
+    /// Hands back what `worker` holds here but not in `held` (a fetch whose result never
+    /// reached the worker); to the front, the delivery not counted.
+    pub async fn reconcile(&self, worker: &str, held: &[String]) -> Result<u64, QueueError> {
+        let held = serde_json::to_string(held).map_err(|e| QueueError::Protocol(e.to_string()))?;
+        let n = sqlx::query(
+            "UPDATE queue_jobs SET state = 'Pending', locked_by = NULL, deliveries = MAX(deliveries - 1, 0), run_at = 0 \
+             WHERE state = 'Running' AND locked_by = ?1 AND id NOT IN (SELECT value FROM json_each(?2))",
+        )
+        .bind(worker)
+        .bind(held)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if n > 0 {
+            self.wake.notify_one();
+        }
+        Ok(n)
+    }
+
     pub async fn release(&self, worker: &str, task_ids: &[String]) -> Result<u64, QueueError> {
         let mut n = 0;
         for id in task_ids {

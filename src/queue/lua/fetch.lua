@@ -1,46 +1,48 @@
--- Take up to ARGV[3] due jobs for worker ARGV[2]. Moves at most 1,000 due retries per call from
+-- Take up to `max` due jobs for `worker`. Moves at most 1,000 due retries per call from
 -- the scheduled set (never unpacks an unbounded list), marks each job Running in the worker's
 -- in-flight set and counts the delivery. Ids whose payload is gone, or that another live
 -- delivery already holds, are dropped.
--- ARGV: ns, worker, max, now (Unix seconds)
+-- A function, so the settle-and-fetch script can share it (see redis.rs for the callers).
+-- Arguments: ns, worker, max, now (Unix seconds)
 -- Returns { {id, payload, attempts, deliveries}..., next_due_score_or_false }
-local ns, worker, max, now = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local inflight = ns .. ':inflight:' .. worker
-local active = ns .. ':active'
-local scheduled = ns .. ':scheduled'
-redis.call('ZADD', ns .. ':workers', now, inflight)
-local due = redis.call('ZRANGEBYSCORE', scheduled, '-inf', now, 'LIMIT', 0, 1000)
-for _, id in ipairs(due) do
-  redis.call('ZREM', scheduled, id)
-  redis.call('RPUSH', active, id)
-  redis.call('HSET', ns .. ':meta:' .. id, 'status', 'Pending')
-end
-local out = {}
-local guard = 0
-while #out < max and guard < max * 4 + 16 do
-  guard = guard + 1
-  local id = redis.call('LPOP', active)
-  if not id then break end
-  local payload = redis.call('HGET', ns .. ':data', id)
-  local meta = ns .. ':meta:' .. id
-  if not payload then
-    redis.call('DEL', meta)
-  else
-    local holder = redis.call('HGET', meta, 'locked_by')
-    local held = false
-    if holder and redis.call('HGET', meta, 'status') == 'Running' then
-      held = redis.call('SISMEMBER', ns .. ':inflight:' .. holder, id) == 1
-    end
-    if not held then
-      redis.call('SADD', inflight, id)
-      local deliveries = redis.call('HINCRBY', meta, 'deliveries', 1)
-      redis.call('HSET', meta, 'status', 'Running', 'locked_by', worker, 'locked_at', now)
-      local attempts = tonumber(redis.call('HGET', meta, 'attempts') or '0') or 0
-      out[#out + 1] = { id, payload, attempts, deliveries }
+local function fetch(ns, worker, max, now)
+  local inflight = ns .. ':inflight:' .. worker
+  local active = ns .. ':active'
+  local scheduled = ns .. ':scheduled'
+  redis.call('ZADD', ns .. ':workers', now, inflight)
+  local due = redis.call('ZRANGEBYSCORE', scheduled, '-inf', now, 'LIMIT', 0, 1000)
+  for _, id in ipairs(due) do
+    redis.call('ZREM', scheduled, id)
+    redis.call('RPUSH', active, id)
+    redis.call('HSET', ns .. ':meta:' .. id, 'status', 'Pending')
+  end
+  local out = {}
+  local guard = 0
+  while #out < max and guard < max * 4 + 16 do
+    guard = guard + 1
+    local id = redis.call('LPOP', active)
+    if not id then break end
+    local payload = redis.call('HGET', ns .. ':data', id)
+    local meta = ns .. ':meta:' .. id
+    if not payload then
+      redis.call('DEL', meta)
+    else
+      local holder = redis.call('HGET', meta, 'locked_by')
+      local held = false
+      if holder and redis.call('HGET', meta, 'status') == 'Running' then
+        held = redis.call('SISMEMBER', ns .. ':inflight:' .. holder, id) == 1
+      end
+      if not held then
+        redis.call('SADD', inflight, id)
+        local deliveries = redis.call('HINCRBY', meta, 'deliveries', 1)
+        redis.call('HSET', meta, 'status', 'Running', 'locked_by', worker, 'locked_at', now)
+        local attempts = tonumber(redis.call('HGET', meta, 'attempts') or '0') or 0
+        out[#out + 1] = { id, payload, attempts, deliveries }
+      end
     end
   end
+  local first = redis.call('ZRANGE', scheduled, 0, 0, 'WITHSCORES')
+  local next_due = false
+  if first[2] then next_due = first[2] end
+  return { out, next_due }
 end
-local first = redis.call('ZRANGE', scheduled, 0, 0, 'WITHSCORES')
-local next_due = false
-if first[2] then next_due = first[2] end
-return { out, next_due }

@@ -1,44 +1,47 @@
--- Settle a delivery held by worker ARGV[2]. Does nothing (returns 0) if the job is no longer in
+-- Settle a delivery held by `worker`. Does nothing (returns 0) if the job is no longer in
 -- that worker's in-flight set (its lease was lost and someone else owns it now).
--- ARGV: ns, worker, id, now, action ('ack' | 'retry' | 'dead'), run_at, message, keep
+-- A function, so the settle-and-fetch script can share it (see redis.rs for the callers).
+-- Arguments: ns, worker, id, now, action ('ack' | 'retry' | 'dead'), run_at, message, keep
 --   ack:   delete payload and metadata; remember the id in {ns}:done (trimmed to `keep`)
 --   retry: count the attempt, schedule at run_at (Unix seconds)
 --   dead:  keep payload and metadata for operators in {ns}:dead (trimmed to `keep`, oldest first)
-local ns, worker, id, now, action, run_at, message, keep =
-  ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8])
-if redis.call('SREM', ns .. ':inflight:' .. worker, id) == 0 then
-  return 0
-end
-local meta = ns .. ':meta:' .. id
-local function trim(zset)
-  local n = redis.call('ZCARD', zset)
-  if n > keep then
-    return redis.call('ZRANGE', zset, 0, n - keep - 1)
+local function settle(ns, worker, id, now, action, run_at, message, keep)
+  -- Checked first: a script's writes are not rolled back by a later error.
+  if action ~= 'ack' and action ~= 'retry' and action ~= 'dead' then
+    return redis.error_reply('settle: unknown action ' .. tostring(action))
   end
-  return {}
-end
-if action == 'ack' then
-  redis.call('HDEL', ns .. ':data', id)
-  redis.call('DEL', meta)
-  redis.call('ZADD', ns .. ':done', now, id)
-  for _, old in ipairs(trim(ns .. ':done')) do
-    redis.call('ZREM', ns .. ':done', old)
+  if redis.call('SREM', ns .. ':inflight:' .. worker, id) == 0 then
+    return 0
   end
-elseif action == 'retry' then
-  redis.call('HINCRBY', meta, 'attempts', 1)
-  redis.call('HSET', meta, 'status', 'Failed', 'last_error', message, 'run_at', run_at)
-  redis.call('HDEL', meta, 'locked_by')
-  redis.call('ZADD', ns .. ':scheduled', run_at, id)
-elseif action == 'dead' then
-  redis.call('HSET', meta, 'status', 'Killed', 'last_error', message, 'done_at', now)
-  redis.call('HDEL', meta, 'locked_by')
-  redis.call('ZADD', ns .. ':dead', now, id)
-  for _, old in ipairs(trim(ns .. ':dead')) do
-    redis.call('ZREM', ns .. ':dead', old)
-    redis.call('HDEL', ns .. ':data', old)
-    redis.call('DEL', ns .. ':meta:' .. old)
+  local meta = ns .. ':meta:' .. id
+  local function trim(zset)
+    local n = redis.call('ZCARD', zset)
+    if n > keep then
+      return redis.call('ZRANGE', zset, 0, n - keep - 1)
+    end
+    return {}
   end
-else
-  return redis.error_reply('settle: unknown action ' .. tostring(action))
+  if action == 'ack' then
+    redis.call('HDEL', ns .. ':data', id)
+    redis.call('DEL', meta)
+    redis.call('ZADD', ns .. ':done', now, id)
+    for _, old in ipairs(trim(ns .. ':done')) do
+      redis.call('ZREM', ns .. ':done', old)
+    end
+  elseif action == 'retry' then
+    redis.call('HINCRBY', meta, 'attempts', 1)
+    redis.call('HSET', meta, 'status', 'Failed', 'last_error', message, 'run_at', run_at)
+    redis.call('HDEL', meta, 'locked_by')
+    redis.call('ZADD', ns .. ':scheduled', run_at, id)
+  elseif action == 'dead' then
+    redis.call('HSET', meta, 'status', 'Killed', 'last_error', message, 'done_at', now)
+    redis.call('HDEL', meta, 'locked_by')
+    redis.call('ZADD', ns .. ':dead', now, id)
+    for _, old in ipairs(trim(ns .. ':dead')) do
+      redis.call('ZREM', ns .. ':dead', old)
+      redis.call('HDEL', ns .. ':data', old)
+      redis.call('DEL', ns .. ':meta:' .. old)
+    end
+  end
+  return 1
 end
-return 1
