@@ -106,7 +106,8 @@ start_redis() {
     redis-server --port "$p" --bind 127.0.0.1 --daemonize yes --pidfile "$d/redis.pid" --dir "$d" \
       --logfile "$d/redis.log" --save '' --appendonly yes --appendfsync everysec --maxmemory-policy noeviction
   fi
-  wait_for "redis" 20 redis-cli -p "$p" ping
+  # PONG, not just an answer: while it replays its append-only file Redis answers LOADING.
+  wait_for "redis" 60 sh -c "redis-cli -p $p ping | grep -qx PONG"
 }
 stop_redis() { local p; p=$(port_of redis); redis-cli -p "$p" shutdown nosave >/dev/null 2>&1 || true; rm -f "$STATE/redis/redis.pid"; }
 
