@@ -238,20 +238,19 @@ impl RedisQueue {
 
     /// Hands back what this worker holds in Redis but not in `held` (see `reconcile.lua`).
     pub async fn reconcile(&self, worker: &str, held: &[String]) -> Result<u64, QueueError> {
-        let mut conn = self.conn.clone();
-        let mut inv = self.scripts.reconcile.prepare_invoke();
-        inv.arg(&self.ns).arg(worker);
-        for id in held {
-            inv.arg(id);
-        }
-        Ok(inv.invoke_async(&mut conn).await?)
+        self.invoke_with_ids(&self.scripts.reconcile, worker, held).await
     }
 
     pub async fn release(&self, worker: &str, task_ids: &[String]) -> Result<u64, QueueError> {
+        self.invoke_with_ids(&self.scripts.release, worker, task_ids).await
+    }
+
+    /// Runs a script taking `ns, worker, id...` and returning a count.
+    async fn invoke_with_ids(&self, script: &Script, worker: &str, ids: &[String]) -> Result<u64, QueueError> {
         let mut conn = self.conn.clone();
-        let mut inv = self.scripts.release.prepare_invoke();
+        let mut inv = script.prepare_invoke();
         inv.arg(&self.ns).arg(worker);
-        for id in task_ids {
+        for id in ids {
             inv.arg(id);
         }
         Ok(inv.invoke_async(&mut conn).await?)

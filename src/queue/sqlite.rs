@@ -35,6 +35,10 @@ CREATE TABLE IF NOT EXISTS queue_idempotency (key TEXT PRIMARY KEY, task_id TEXT
 CREATE TABLE IF NOT EXISTS queue_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, fields TEXT NOT NULL);
 ";
 
+/// A job handed back to the front of the queue, its delivery not counted (release, reconcile).
+const HAND_BACK: &str = "UPDATE queue_jobs SET state = 'Pending', locked_by = NULL, \
+    deliveries = MAX(deliveries - 1, 0), run_at = 0";
+
 #[derive(Debug, Clone)]
 pub struct SqliteQueue {
     pool: SqlitePool,
@@ -227,10 +231,9 @@ impl SqliteQueue {
     /// reached the worker); to the front, the delivery not counted.
     pub async fn reconcile(&self, worker: &str, held: &[String]) -> Result<u64, QueueError> {
         let held = serde_json::to_string(held).map_err(|e| QueueError::Protocol(e.to_string()))?;
-        let n = sqlx::query(
-            "UPDATE queue_jobs SET state = 'Pending', locked_by = NULL, deliveries = MAX(deliveries - 1, 0), run_at = 0 \
-             WHERE state = 'Running' AND locked_by = ?1 AND id NOT IN (SELECT value FROM json_each(?2))",
-        )
+        let n = sqlx::query(&format!(
+            "{HAND_BACK} WHERE state = 'Running' AND locked_by = ?1 AND id NOT IN (SELECT value FROM json_each(?2))"
+        ))
         .bind(worker)
         .bind(held)
         .execute(&self.pool)
@@ -245,15 +248,12 @@ impl SqliteQueue {
     pub async fn release(&self, worker: &str, task_ids: &[String]) -> Result<u64, QueueError> {
         let mut n = 0;
         for id in task_ids {
-            n += sqlx::query(
-                "UPDATE queue_jobs SET state = 'Pending', locked_by = NULL, deliveries = MAX(deliveries - 1, 0), run_at = 0 \
-                 WHERE id = ?1 AND state = 'Running' AND locked_by = ?2",
-            )
-            .bind(id)
-            .bind(worker)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+            n += sqlx::query(&format!("{HAND_BACK} WHERE state = 'Running' AND locked_by = ?2 AND id = ?1"))
+                .bind(id)
+                .bind(worker)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
         }
         sqlx::query("DELETE FROM queue_workers WHERE id = ?1").bind(worker).execute(&self.pool).await?;
         Ok(n)
