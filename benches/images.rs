@@ -1,8 +1,11 @@
 //! uploadd's image stage on a photo corpus: `cargo bench --bench images -- --manifest M
 //! --out DIR [--rounds 5] [--workers 1] [--json]`. Each image goes through exactly what the
-//! pipeline runs (`media::probe` then `media::render` with the default profile's variants);
+//! pipeline runs (`media::probe` then `media::render_file` with the default profile's variants);
 //! images/s = images / median round time. Outputs of the first round are written to
 //! `DIR/<stem>/` for the quality comparison (`bench/compare.py`). Not part of CI.
+//! `--seed` flattens every output (the seed's semantics), `--webp-method N` overrides libwebp's
+//! method, `--only SUBSTR` picks images, `--in-memory` renders from the bytes (TurboJPEG, whole
+//! image) instead of streaming JPEG rows from the file, to compare the two paths.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,6 +24,8 @@ struct Args {
     only: Option<String>,
     webp_method: Option<u8>,
     seed: bool,
+    /// Decode from memory (TurboJPEG, whole image) instead of streaming rows from the file.
+    in_memory: bool,
 }
 
 fn args() -> Args {
@@ -33,6 +38,7 @@ fn args() -> Args {
         only: None,
         webp_method: None,
         seed: false,
+        in_memory: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -47,12 +53,13 @@ fn args() -> Args {
             // alpha in WebP, which costs more on translucent images).
             "--seed" => a.seed = true,
             "--json" => a.json = true,
+            "--in-memory" => a.in_memory = true,
             _ => {} // cargo bench passes --bench
         }
     }
     if a.manifest.as_os_str().is_empty() {
         eprintln!(
-            "usage: cargo bench --bench images -- --manifest corpus/manifest.json [--out DIR] [--rounds 5] [--workers 1] [--json]"
+            "usage: cargo bench --bench images -- --manifest corpus/manifest.json [--out DIR] [--rounds 5] [--workers 1] [--json] [--seed] [--webp-method N] [--only SUBSTR] [--in-memory]"
         );
         std::process::exit(2);
     }
@@ -72,12 +79,19 @@ struct Item {
     format: ImageFormat,
 }
 
-fn process(item: &Item, profile: &Profile, out: Option<&Path>) -> f64 {
+fn process(item: &Item, profile: &Profile, out: Option<&Path>, in_memory: bool) -> f64 {
     let t = Instant::now();
+    // As the pipeline does: the bytes for the header, then the file for rendering.
     let data = std::fs::read(&item.path).expect("read image");
     let info = media::probe(&data, item.format, profile.max_pixels).expect("probe");
-    let rendered =
-        media::render(&data, &info, &profile.variants, profile.background_rgb(), profile.max_pixels).expect("render");
+    let (bg, max) = (profile.background_rgb(), profile.max_pixels);
+    let rendered = if in_memory {
+        media::render(&data, &info, &profile.variants, bg, max)
+    } else {
+        drop(data);
+        media::render_file(&item.path, &info, &profile.variants, bg, max)
+    }
+    .expect("render");
     let ms = t.elapsed().as_secs_f64() * 1000.0;
     if let Some(dir) = out {
         let stem = Path::new(&item.file).file_stem().and_then(|s| s.to_str()).unwrap_or("x");
@@ -141,12 +155,13 @@ fn main() {
         let handles: Vec<_> = (0..a.workers)
             .map(|_| {
                 let (items, profile, next, out) = (items.clone(), profile.clone(), next.clone(), out.clone());
+                let in_memory = a.in_memory;
                 std::thread::spawn(move || {
                     let mut times = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(item) = items.get(i) else { break };
-                        times.push((i, process(item, &profile, out.as_deref())));
+                        times.push((i, process(item, &profile, out.as_deref(), in_memory)));
                     }
                     times
                 })

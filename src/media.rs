@@ -12,6 +12,7 @@
 //! decoder error is a [`MediaError::Corrupt`], never a panic.
 
 pub mod exif;
+mod jpeg;
 mod raster;
 pub mod samples;
 mod webp;
@@ -21,7 +22,7 @@ use std::io::Cursor;
 use serde::Serialize;
 
 use crate::config::{Fit, OutputFormat, VariantSpec};
-pub use raster::Raster;
+pub use raster::{Raster, RowResizer};
 
 /// Longest side accepted from any header (also the ceiling for `image`'s own limits).
 const MAX_SIDE: u32 = 65_500;
@@ -39,6 +40,9 @@ pub enum MediaError {
     /// A valid image this build cannot handle.
     #[error("unsupported image: {0}")]
     Unsupported(String),
+    /// The local file could not be read (not the upload's fault: worth a retry).
+    #[error("reading the image file failed: {0}")]
+    Io(String),
     /// Encoding an output failed (a bug or an impossible size), not the input's fault.
     #[error("encoding the {variant} variant failed: {message}")]
     Encode { variant: String, message: String },
@@ -272,6 +276,35 @@ fn plan_variant(info: &ImageInfo, v: &VariantSpec) -> Plan {
     }
 }
 
+/// The order variants are produced in (largest first) and, for each, the earlier full-frame
+/// variant it is derived from (the smallest one that covers it), or `None` for the decode.
+fn schedule(plans: &[Plan]) -> (Vec<usize>, Vec<Option<usize>>) {
+    let mut order: Vec<usize> = (0..plans.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(u64::from(plans[i].out_w) * u64::from(plans[i].out_h)));
+    let mut sources = vec![None; plans.len()];
+    for (k, &i) in order.iter().enumerate() {
+        let p = plans[i];
+        sources[i] = order[..k]
+            .iter()
+            .copied()
+            .filter(|&j| {
+                let r = plans[j];
+                r.full_frame()
+                    && f64::from(r.out_w) * p.crop_fw >= f64::from(p.out_w) - 0.5
+                    && f64::from(r.out_h) * p.crop_fh >= f64::from(p.out_h) - 0.5
+            })
+            .min_by_key(|&j| u64::from(plans[j].out_w) * u64::from(plans[j].out_h));
+    }
+    (order, sources)
+}
+
+/// Every variant's plan, and the fraction of the stored size the largest of them needs.
+fn plan_all(info: &ImageInfo, variants: &[VariantSpec]) -> (Vec<Plan>, f64) {
+    let plans: Vec<Plan> = variants.iter().map(|v| plan_variant(info, v)).collect();
+    let needed = plans.iter().map(|p| p.needed_scale(info.stored_width, info.stored_height)).fold(0.0f64, f64::max);
+    (plans, needed)
+}
+
 /// Decodes once and produces every variant, largest first.
 pub fn render(
     data: &[u8],
@@ -280,35 +313,127 @@ pub fn render(
     background: [u8; 3],
     max_pixels: u64,
 ) -> Result<Vec<Rendered>, MediaError> {
-    let plans: Vec<Plan> = variants.iter().map(|v| plan_variant(info, v)).collect();
-    let needed = plans.iter().map(|p| p.needed_scale(info.stored_width, info.stored_height)).fold(0.0f64, f64::max);
+    let (plans, needed) = plan_all(info, variants);
     let keep_alpha = info.has_alpha && variants.iter().any(|v| v.format != OutputFormat::Jpeg && !v.flatten);
     let mut decoded = decode(data, info, needed, max_pixels)?;
     if decoded.channels == 4 && (!keep_alpha || decoded.is_opaque()) {
         decoded = decoded.flatten(background);
     }
-    let premultiplied = decoded.channels == 4;
-    if premultiplied {
+    if decoded.channels == 4 {
         decoded.premultiply()?;
     }
+    derive_variants(info, variants, &plans, background, |resizer, _, p| {
+        decoded.resize(resizer, p.out_w, p.out_h, p.crop_fw, p.crop_fh)
+    })
+}
 
-    let mut order: Vec<usize> = (0..variants.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(u64::from(plans[i].out_w) * u64::from(plans[i].out_h)));
+/// Like [`render`], reading the image from `path`. JPEGs (but CMYK) are decoded row by row and
+/// resized as the rows arrive, so neither the file nor the decoded image is held in memory;
+/// other formats are read whole.
+pub fn render_file(
+    path: &std::path::Path,
+    info: &ImageInfo,
+    variants: &[VariantSpec],
+    background: [u8; 3],
+    max_pixels: u64,
+) -> Result<Vec<Rendered>, MediaError> {
+    if info.format == ImageFormat::Jpeg && !matches!(info.color.as_str(), "cmyk" | "ycck") {
+        return render_jpeg_rows(path, info, variants, background, max_pixels);
+    }
+    let data = std::fs::read(path).map_err(|e| MediaError::Io(e.to_string()))?;
+    render(&data, info, variants, background, max_pixels)
+}
+
+/// Decoded rows stream into a [`RowResizer`] per decode-sourced variant, a strip of
+/// [`STRIP_ROWS`] at a time. Peak memory: libjpeg's own (for a progressive file, its whole
+/// coefficient buffer), one strip, and those variants' outputs.
+fn render_jpeg_rows(
+    path: &std::path::Path,
+    info: &ImageInfo,
+    variants: &[VariantSpec],
+    background: [u8; 3],
+    max_pixels: u64,
+) -> Result<Vec<Rendered>, MediaError> {
+    let (plans, needed) = plan_all(info, variants);
+    let mut dec = jpeg::RowDecoder::open(path, JPEG_SCAN_LIMIT)?;
+    if (dec.width, dec.height) != (info.stored_width, info.stored_height) {
+        return Err(MediaError::Corrupt(format!(
+            "the header says {}×{}, the probe said {}×{}",
+            dec.width, dec.height, info.stored_width, info.stored_height
+        )));
+    }
+    if u64::from(dec.width) * u64::from(dec.height) > max_pixels {
+        return Err(MediaError::TooManyPixels { width: info.width, height: info.height, limit: max_pixels });
+    }
+    let (w, h) = dec.start(dct_scale(needed) as u32)?;
+    let (_, sources) = schedule(&plans);
+    let mut streams: Vec<(usize, RowResizer)> = (0..plans.len())
+        .filter(|&i| sources[i].is_none())
+        .map(|i| (i, RowResizer::new(w, h, plans[i].out_w, plans[i].out_h, plans[i].crop_fw, plans[i].crop_fh)))
+        .collect();
+    let stride = w as usize * 3;
+    let mut strip = vec![0u8; stride * STRIP_ROWS.min(h as usize)];
     let mut resizer = fast_image_resize::Resizer::new();
-    // Full-frame intermediates (raw frame, same pixel format as `decoded`), smallest last.
-    let mut intermediates: Vec<Raster> = Vec::new();
+    loop {
+        let mut n = 0;
+        while n * stride < strip.len() {
+            let got = dec.read(&mut strip[n * stride..])?;
+            if got == 0 {
+                break;
+            }
+            n += got;
+        }
+        if n == 0 {
+            break;
+        }
+        for (_, s) in &mut streams {
+            s.push(&mut resizer, &strip[..n * stride], dim(n)?)?;
+        }
+    }
+    dec.finish()?;
+    drop(strip);
+    let mut ready: Vec<Option<Raster>> = vec![None; plans.len()];
+    for (i, s) in streams {
+        ready[i] = Some(s.finish()?);
+    }
+    derive_variants(info, variants, &plans, background, |_, i, _| {
+        ready
+            .get_mut(i)
+            .and_then(Option::take)
+            .ok_or_else(|| MediaError::Corrupt("no decoded rows for a variant".into()))
+    })
+}
+
+/// Rows decoded per strip: the resizer recomputes its weights per call, so strips are tall
+/// enough for that to be noise, and small next to the image.
+const STRIP_ROWS: usize = 128;
+
+/// Produces every variant in [`schedule`] order: decode-sourced ones through `from_decoded`
+/// (given the variant's index and plan; it returns the resized pixels, premultiplied if RGBA), the others from the smallest
+/// earlier full-frame variant that covers them. Then flattening or un-premultiplying,
+/// orientation and encoding.
+fn derive_variants(
+    info: &ImageInfo,
+    variants: &[VariantSpec],
+    plans: &[Plan],
+    background: [u8; 3],
+    mut from_decoded: impl FnMut(&mut fast_image_resize::Resizer, usize, &Plan) -> Result<Raster, MediaError>,
+) -> Result<Vec<Rendered>, MediaError> {
+    let (order, sources) = schedule(plans);
+    let mut resizer = fast_image_resize::Resizer::new();
+    // Results that smaller variants derive from (same pixel format as the decode).
+    let mut kept: Vec<Option<Raster>> = vec![None; variants.len()];
     let mut out: Vec<Option<Rendered>> = vec![None; variants.len()];
     for i in order {
-        let (v, p) = (&variants[i], plans[i]);
-        let source = intermediates
-            .iter()
-            .filter(|r| {
-                f64::from(r.width) * p.crop_fw >= f64::from(p.out_w) - 0.5
-                    && f64::from(r.height) * p.crop_fh >= f64::from(p.out_h) - 0.5
-            })
-            .min_by_key(|r| u64::from(r.width) * u64::from(r.height))
-            .unwrap_or(&decoded);
-        let resized = source.resize(&mut resizer, p.out_w, p.out_h, p.crop_fw, p.crop_fh)?;
+        let (v, p) = (&variants[i], &plans[i]);
+        let resized = match sources[i] {
+            Some(j) => kept
+                .get(j)
+                .and_then(Option::as_ref)
+                .ok_or_else(|| MediaError::Corrupt("an intermediate variant is missing".into()))?
+                .resize(&mut resizer, p.out_w, p.out_h, p.crop_fw, p.crop_fh)?,
+            None => from_decoded(&mut resizer, i, p)?,
+        };
         let mut pixels = if (v.format == OutputFormat::Jpeg || v.flatten) && resized.channels == 4 {
             resized.flatten_premultiplied(background)
         } else if resized.channels == 4 {
@@ -322,8 +447,8 @@ pub fn render(
         let data = encode(&pixels, v)?;
         out[i] =
             Some(Rendered { name: v.name.clone(), format: v.format, width: pixels.width, height: pixels.height, data });
-        if p.full_frame() {
-            intermediates.push(resized);
+        if sources.contains(&Some(i)) {
+            kept[i] = Some(resized);
         }
     }
     Ok(out.into_iter().flatten().collect())
@@ -552,6 +677,62 @@ mod tests {
         let jbomb = samples::jpeg_header_only(30_000, 30_000);
         let e = probe(&jbomb, ImageFormat::Jpeg, 100_000_000).unwrap_err();
         assert!(matches!(e, MediaError::TooManyPixels { .. }), "{e}");
+    }
+
+    fn mean_abs_diff(a: &[u8], b: &[u8]) -> f64 {
+        assert_eq!(a.len(), b.len());
+        a.iter().zip(b).map(|(x, y)| f64::from(x.abs_diff(*y))).sum::<f64>() / a.len() as f64
+    }
+
+    #[test]
+    fn streaming_a_jpeg_from_its_file_matches_decoding_it_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut vs = variants();
+        vs.push(VariantSpec { name: "square".into(), fit: Fit::Cover, width: 500, height: 500, ..vs[0].clone() });
+        // Large enough for DCT scaling (≥ 2 × 1920 wide) and for several strips; rotated, so
+        // the plans run in the stored frame.
+        for (w, h, o) in [(4000, 2400, 1), (3900, 2600, 6), (700, 500, 1)] {
+            let jpeg = samples::photo_jpeg(w, h, o);
+            let path = dir.path().join("in.jpg");
+            std::fs::write(&path, &jpeg).unwrap();
+            let info = probe(&jpeg, ImageFormat::Jpeg, 100_000_000).unwrap();
+            let whole = render(&jpeg, &info, &vs, [255; 3], 100_000_000).unwrap();
+            let streamed = render_file(&path, &info, &vs, [255; 3], 100_000_000).unwrap();
+            assert_eq!(whole.len(), streamed.len());
+            for (a, b) in whole.iter().zip(&streamed) {
+                assert_eq!((&a.name, a.width, a.height), (&b.name, b.width, b.height));
+                let da = image::load_from_memory(&a.data).unwrap().into_rgb8();
+                let db = image::load_from_memory(&b.data).unwrap().into_rgb8();
+                // The two differ only in where the resize rounds between its passes.
+                let d = mean_abs_diff(da.as_raw(), db.as_raw());
+                assert!(d < 1.0, "{w}×{h} {}: mean difference {d}", a.name);
+            }
+        }
+    }
+
+    #[test]
+    fn a_streamed_jpeg_fails_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let jpeg = samples::photo_jpeg(640, 480, 1);
+        let info = probe(&jpeg, ImageFormat::Jpeg, 100_000_000).unwrap();
+        let path = dir.path().join("cut.jpg");
+        std::fs::write(&path, &jpeg[..jpeg.len() / 2]).unwrap();
+        let e = render_file(&path, &info, &variants(), [255; 3], 100_000_000).unwrap_err();
+        assert!(matches!(e, MediaError::Corrupt(ref m) if m.contains("Premature end")), "{e}");
+        // The file vanished or cannot be read: not the upload's fault.
+        let e = render_file(&dir.path().join("gone.jpg"), &info, &variants(), [255; 3], 100_000_000).unwrap_err();
+        assert!(matches!(e, MediaError::Io(_)), "{e}");
+        // Not what the probe saw (the file changed under us): refused, not misread.
+        let other = dir.path().join("other.jpg");
+        std::fs::write(&other, samples::photo_jpeg(320, 240, 1)).unwrap();
+        let e = render_file(&other, &info, &variants(), [255; 3], 100_000_000).unwrap_err();
+        assert!(matches!(e, MediaError::Corrupt(_)), "{e}");
+        // Garbage after a valid start.
+        let mut bad = jpeg[..600].to_vec();
+        bad.extend(std::iter::repeat_n(0x55u8, 4000));
+        std::fs::write(&path, &bad).unwrap();
+        let e = render_file(&path, &info, &variants(), [255; 3], 100_000_000).unwrap_err();
+        assert!(matches!(e, MediaError::Corrupt(_)), "{e}");
     }
 
     #[test]

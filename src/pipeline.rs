@@ -503,6 +503,7 @@ fn media_failure(stage: Stage, e: MediaError) -> Failure {
         MediaError::TooManyPixels { .. } => Failure::reject(stage, "too_many_pixels", e.to_string()),
         MediaError::Unsupported(m) => Failure::reject(stage, "unsupported", m),
         MediaError::Encode { .. } => Failure::fail(stage, "encode_failed", e.to_string()),
+        MediaError::Io(m) => Failure::transient(stage, "temp_unavailable", m),
     }
 }
 
@@ -543,20 +544,21 @@ async fn render_image(
         .record_facts(id, size, sha256, Some(&detected.mime), Some(&facts))
         .await
         .map_err(|e| db_failure(Stage::Validate, e))?;
+    // The bytes were for the header; rendering reads the file itself (a JPEG row by row).
+    drop(data);
     crate::failpoint::hit("image").await;
     let rendered = {
         let _t = app.metrics.time_stage(Stage::Image);
         let variants = profile.variants.clone();
         let bg = profile.background_rgb();
-        let d = data.clone();
+        let path = source.to_owned();
         let i = info.clone();
         app.cpu
-            .run(move || media::render(&d, &i, &variants, bg, max_pixels))
+            .run(move || media::render_file(&path, &i, &variants, bg, max_pixels))
             .await
             .map_err(|e| Failure::transient(Stage::Image, "cpu_pool", e.to_string()))?
             .map_err(|e| media_failure(Stage::Image, e))?
     };
-    drop(data);
     write_rendered(dir, rendered).await
 }
 
