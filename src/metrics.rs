@@ -20,6 +20,7 @@ pub struct Metrics {
     pub queue_jobs: IntGaugeVec,
     pub queue_oldest_age: Gauge,
     pub queue_errors: IntCounter,
+    pub requeued: IntCounterVec,
     pub bytes_in: IntCounter,
     pub bytes_out: IntCounter,
     pub infected: IntCounter,
@@ -81,6 +82,15 @@ impl Metrics {
                 "uploadd_queue_errors_total",
                 "Failed queue operations (fetch, settle, heartbeat).",
             )),
+            requeued: must(IntCounterVec::new(
+                Opts::new(
+                    "uploadd_queue_requeued_jobs_total",
+                    "Jobs handed back to the queue unfinished, by reason: worker_lost (a worker's heartbeat \
+                     expired), fetch_reply_lost (fetched by a request whose reply never arrived), shutdown \
+                     (still running when the shutdown grace expired).",
+                ),
+                &["reason"],
+            )),
             bytes_in: must(IntCounter::new("uploadd_bytes_in_total", "Bytes of originals fetched.")),
             bytes_out: must(IntCounter::new("uploadd_bytes_out_total", "Bytes of outputs stored.")),
             infected: must(IntCounter::new("uploadd_infected_files_total", "Files clamd reported infected.")),
@@ -138,6 +148,10 @@ impl Metrics {
         reg(Box::new(m.queue_jobs.clone()));
         reg(Box::new(m.queue_oldest_age.clone()));
         reg(Box::new(m.queue_errors.clone()));
+        reg(Box::new(m.requeued.clone()));
+        for reason in ["worker_lost", "fetch_reply_lost", "shutdown"] {
+            m.requeued.with_label_values(&[reason]);
+        }
         reg(Box::new(m.bytes_in.clone()));
         reg(Box::new(m.bytes_out.clone()));
         reg(Box::new(m.infected.clone()));

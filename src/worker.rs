@@ -183,8 +183,11 @@ pub async fn run_with(
         while tasks.join_next().await.is_some() {}
         let ids: Vec<String> = lock(&shared.in_flight).drain().collect();
         tracing::warn!(jobs = ids.len(), "Shutdown grace expired; handing unfinished jobs back to the queue.");
-        if let Err(e) = app.queue.release(&name, &ids).await {
-            tracing::warn!(error = %e, "Could not hand jobs back; they will be re-delivered when this worker's heartbeat expires.");
+        match app.queue.release(&name, &ids).await {
+            Ok(n) => app.metrics.requeued.with_label_values(&["shutdown"]).inc_by(n),
+            Err(e) => {
+                tracing::warn!(error = %e, "Could not hand jobs back; they will be re-delivered when this worker's heartbeat expires.")
+            }
         }
     } else if let Err(e) = app.queue.release(&name, &[]).await {
         tracing::debug!(error = %e, "Could not unregister the worker.");
@@ -203,7 +206,10 @@ async fn heartbeat_loop(app: Arc<App>, name: String, stop: CancellationToken) {
     let every = app.cfg.queue.heartbeat_interval.get();
     loop {
         match app.queue.heartbeat(&name).await {
-            Ok(n) if n > 0 => tracing::warn!(jobs = n, "Re-queued jobs of a worker whose heartbeat stopped."),
+            Ok(n) if n > 0 => {
+                app.metrics.requeued.with_label_values(&["worker_lost"]).inc_by(n);
+                tracing::warn!(jobs = n, "Re-queued jobs of a worker whose heartbeat stopped.");
+            }
             Ok(_) => {}
             Err(e) => {
                 app.metrics.queue_errors.inc();
@@ -234,7 +240,10 @@ async fn reconcile_loop(shared: Arc<Shared>, stop: CancellationToken) {
         };
         match result {
             Ok(0) => {}
-            Ok(n) => tracing::warn!(jobs = n, "Handed back jobs fetched by a request whose reply never arrived."),
+            Ok(n) => {
+                shared.app.metrics.requeued.with_label_values(&["fetch_reply_lost"]).inc_by(n);
+                tracing::warn!(jobs = n, "Handed back jobs fetched by a request whose reply never arrived.");
+            }
             Err(e) => tracing::debug!(error = %e, "Reconciling held jobs failed; will try again."),
         }
     }

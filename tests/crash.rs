@@ -153,11 +153,13 @@ async fn settle_and_fetch_and_reconcile_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_whose_fetch_reply_was_lost_still_runs_on_redis() {
-    let env = TestEnv::new(Stack::Production).await;
+    let mut env = TestEnv::new(Stack::Production).await;
     let app = env.app().await;
     let ns = app.cfg.queue.namespace.clone();
     let client = redis::Client::open(services().redis()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let port = free_port();
+    env.set("UPLOADD_HTTP__LISTEN", &format!("127.0.0.1:{port}"));
     // The daemon's loop pauses 3 s before each fetch, so the test can take a job in the
     // daemon's name first — exactly what a fetch whose reply was lost leaves behind.
     let mut daemon = spawn_daemon(&env, "worker-loop=sleep(3000)");
@@ -187,6 +189,11 @@ async fn a_job_whose_fetch_reply_was_lost_still_runs_on_redis() {
     assert_eq!(rec.deliveries, 1, "the lost hand-out is not counted as a crash");
     let log = std::fs::read_to_string(env.data_dir().join("daemon.log")).unwrap_or_default();
     assert!(log.contains("reply never arrived"), "the hand-back is logged:\n{log}");
+    let (_, metrics) = get(port, "/metrics").await;
+    assert!(
+        metrics.contains("uploadd_queue_requeued_jobs_total{reason=\"fetch_reply_lost\"} 1"),
+        "the hand-back is counted:\n{metrics}"
+    );
     // SAFETY: signalling our own child process.
     unsafe {
         libc::kill(daemon.id() as i32, libc::SIGTERM);

@@ -15,47 +15,9 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A minimal HTTP/1.1 GET (no client crate needed for three endpoints).
-async fn get(port: u16, path: &str) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connect to the daemon");
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    if !head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        return (status, body.to_owned());
-    }
-    // De-chunk: size line, data, CRLF, …, 0.
-    let (mut rest, mut out) = (body, String::new());
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 || after.len() < n {
-            break;
-        }
-        out.push_str(&after[..n]);
-        rest = after[n..].trim_start_matches("\r\n");
-    }
-    (status, out)
-}
-
 fn spawn_daemon(env: &TestEnv) -> Child {
     let log = std::fs::File::create(env.data_dir().join("daemon.log")).unwrap();
     env.command().arg("run").stdout(Stdio::null()).stderr(log).spawn().expect("spawn uploadd run")
-}
-
-async fn wait_http(port: u16) {
-    let start = Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        assert!(start.elapsed() < Duration::from_secs(30), "the daemon's listener never came up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 fn sigterm(mut child: Child) -> std::process::ExitStatus {
@@ -102,6 +64,8 @@ async fn the_daemon_serves_clean_metrics_health_and_readiness() {
         "uploadd_stage_failures_total{kind=\"permanent\",stage=\"scan\"} 1",
         "uploadd_stage_failures_total{kind=\"permanent\",stage=\"validate\"} 1",
         "uploadd_retries_total 0",
+        "uploadd_queue_requeued_jobs_total{reason=\"worker_lost\"} 0",
+        "uploadd_queue_requeued_jobs_total{reason=\"fetch_reply_lost\"} 0",
         "uploadd_jobs_in_flight 0",
         "uploadd_queue_jobs{state=\"pending\"}",
         "uploadd_queue_jobs{state=\"dead\"}",
