@@ -40,9 +40,6 @@ pub struct RowDecoder {
     out: Option<(u32, u32)>,
 }
 
-// SAFETY: the decoder is owned by exactly one RowDecoder and libjpeg keeps no thread-local state.
-unsafe impl Send for RowDecoder {}
-
 impl Drop for RowDecoder {
     fn drop(&mut self) {
         // SAFETY: `raw` came from uploadd_jpeg_open and is closed once, here.
