@@ -2,7 +2,8 @@
 //! caught and turned into retries), settles it with the queue — fetching that task's next job
 //! in the same round trip — heartbeats, hands back jobs a lost fetch reply left with it, and
 //! shuts down gracefully: on cancel it stops fetching, lets in-flight jobs finish within
-//! `worker.shutdown_grace`, then hands back whatever is still running.
+//! `worker.shutdown_grace`, aborts what is still running, then hands back every job the queue
+//! says it still holds.
 
 use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
@@ -181,15 +182,19 @@ pub async fn run_with(
     if !drained {
         tasks.abort_all();
         while tasks.join_next().await.is_some() {}
-        let ids: Vec<String> = lock(&shared.in_flight).drain().collect();
-        tracing::warn!(jobs = ids.len(), "Shutdown grace expired; handing unfinished jobs back to the queue.");
-        match app.queue.release(&name, &ids).await {
-            Ok(n) => app.metrics.requeued.with_label_values(&["shutdown"]).inc_by(n),
-            Err(e) => {
-                tracing::warn!(error = %e, "Could not hand jobs back; they will be re-delivered when this worker's heartbeat expires.")
-            }
+        let running = lock(&shared.in_flight).drain().count();
+        tracing::warn!(jobs = running, "Shutdown grace expired; handing unfinished jobs back to the queue.");
+    }
+    // Nothing of this worker runs any more, so whatever the queue says it holds goes back: the
+    // jobs of aborted tasks, and any that a fetch left without its reply reaching us (including
+    // a settle-and-fetch cut off by the abort itself). Then the worker unregisters.
+    match app.queue.reconcile(&name, &[]).await {
+        Ok(n) => app.metrics.requeued.with_label_values(&["shutdown"]).inc_by(n),
+        Err(e) => {
+            tracing::warn!(error = %e, "Could not hand jobs back; they will be re-delivered when this worker's heartbeat expires.")
         }
-    } else if let Err(e) = app.queue.release(&name, &[]).await {
+    }
+    if let Err(e) = app.queue.release(&name, &[]).await {
         tracing::debug!(error = %e, "Could not unregister the worker.");
     }
     heartbeat.abort();
@@ -274,6 +279,8 @@ async fn handle(shared: &Shared, d: &Delivery) -> Option<Delivery> {
         let gate = shared.fetch_gate.read().await;
         match app.queue.settle_and_fetch(worker, &d.task_id, &settle, 1).await {
             Ok((settled, mut next)) => {
+                // Between the script and the bookkeeping: where a forced shutdown can cut in.
+                crate::failpoint::hit("settle-fetched").await;
                 {
                     // Removed before the next is added: a retry due at once may come straight back.
                     let mut f = lock(&shared.in_flight);

@@ -34,21 +34,26 @@ fn kill9(mut child: Child) {
     let _ = child.wait();
 }
 
+/// Waits until the daemon's log says it sleeps in a failpoint.
+async fn wait_for_failpoint(env: &TestEnv, point: &str) {
+    let start = Instant::now();
+    loop {
+        let log = std::fs::read_to_string(env.data_dir().join("daemon.log")).unwrap_or_default();
+        if log.contains("Failpoint: sleeping") {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "daemon never reached failpoint {point}:\n{log}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn crash_at(stack: Stack, point: &str) {
     let env = TestEnv::new(stack).await;
     let app = env.app().await;
     let id = enqueue_bytes(&app, &env, "photo.jpg", &samples::photo_jpeg(1200, 900, 1), None).await;
     let daemon = spawn_daemon(&env, &format!("{point}=sleep(60000)"));
     // Wait until the job is inside the failpoint (processing, the earlier stages done).
-    let start = Instant::now();
-    loop {
-        let log = std::fs::read_to_string(env.data_dir().join("daemon.log")).unwrap_or_default();
-        if log.contains("Failpoint: sleeping") {
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(60), "daemon never reached failpoint {point}:\n{log}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_failpoint(&env, point).await;
     kill9(daemon);
     let mid = app.db.get(&id).await.unwrap().unwrap();
     assert_eq!(mid.status, Status::Processing, "killed mid-job");
@@ -199,4 +204,56 @@ async fn a_job_whose_fetch_reply_was_lost_still_runs_on_redis() {
         libc::kill(daemon.id() as i32, libc::SIGTERM);
     }
     assert!(daemon.wait().unwrap().success());
+}
+
+/// A shutdown whose grace expires while a task is between a settle-and-fetch script and its
+/// bookkeeping: the job that script handed out is in the queue's books for this worker but
+/// not in its memory. The shutdown hands it back at once (not counted as a crash), instead of
+/// leaving it until the worker's heartbeat expires.
+async fn forced_shutdown_mid_settle_and_fetch(stack: Stack) {
+    let mut env = TestEnv::new(stack).await;
+    env.set("UPLOADD_WORKER__CONCURRENCY", "1");
+    env.set("UPLOADD_WORKER__SHUTDOWN_GRACE", "1s");
+    let app = env.app().await;
+    let photo = samples::photo_jpeg(320, 240, 1);
+    let first = enqueue_bytes(&app, &env, "a.jpg", &photo, None).await;
+    let second = enqueue_bytes(&app, &env, "b.jpg", &photo, None).await;
+    let mut daemon = spawn_daemon(&env, "settle-fetched=sleep(60000)");
+    wait_for_failpoint(&env, "settle-fetched").await;
+    // The first job settled; the second was handed out by the same script.
+    let done = wait_terminal(&app, &first, Duration::from_secs(10)).await;
+    assert_eq!(done.status, Status::Ready, "{done:?}");
+    // SAFETY: signalling our own child process.
+    unsafe {
+        libc::kill(daemon.id() as i32, libc::SIGTERM);
+    }
+    assert!(daemon.wait().unwrap().success(), "a forced but orderly stop exits 0");
+    let log = std::fs::read_to_string(env.data_dir().join("daemon.log")).unwrap_or_default();
+    assert!(log.contains("Shutdown grace expired"), "the grace expired:\n{log}");
+    // Back in the queue right away (the dead worker's heartbeat has not expired), uncounted.
+    let (got, _) = app.queue.fetch("test-worker", 5).await.unwrap();
+    assert_eq!(
+        got.iter().map(|d| (d.task_id.as_str(), d.crashes())).collect::<Vec<_>>(),
+        [(second.as_str(), 0)],
+        "the cut-off hand-out is back, not counted as a crash"
+    );
+    app.queue.release("test-worker", std::slice::from_ref(&second)).await.unwrap();
+    let mut daemon = spawn_daemon(&env, "");
+    let rec = wait_terminal(&app, &second, Duration::from_secs(60)).await;
+    assert_eq!((rec.status, rec.deliveries), (Status::Ready, 1), "{rec:?}");
+    // SAFETY: signalling our own child process.
+    unsafe {
+        libc::kill(daemon.id() as i32, libc::SIGTERM);
+    }
+    assert!(daemon.wait().unwrap().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forced_shutdown_mid_settle_and_fetch_hands_the_job_back_on_redis() {
+    forced_shutdown_mid_settle_and_fetch(Stack::Production).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forced_shutdown_mid_settle_and_fetch_hands_the_job_back_on_sqlite() {
+    forced_shutdown_mid_settle_and_fetch(Stack::Embedded).await;
 }
