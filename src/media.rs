@@ -22,7 +22,8 @@ use std::io::Cursor;
 use serde::Serialize;
 
 use crate::config::{Fit, OutputFormat, VariantSpec};
-pub use raster::{Raster, RowResizer};
+pub use raster::Raster;
+use raster::RowResizer;
 
 /// Longest side accepted from any header (also the ceiling for `image`'s own limits).
 const MAX_SIDE: u32 = 65_500;
