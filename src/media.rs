@@ -112,6 +112,11 @@ impl ImageInfo {
     fn transposed(&self) -> bool {
         self.orientation >= 5
     }
+
+    /// A JPEG libjpeg-turbo decodes to RGB (CMYK/YCCK ones go through `image`).
+    fn libjpeg_decodes(&self) -> bool {
+        self.format == ImageFormat::Jpeg && !matches!(self.color.as_str(), "cmyk" | "ycck")
+    }
 }
 
 /// Reads the header only: dimensions, orientation, colour type. Rejects more than
@@ -338,7 +343,7 @@ pub fn render_file(
     background: [u8; 3],
     max_pixels: u64,
 ) -> Result<Vec<Rendered>, MediaError> {
-    if info.format == ImageFormat::Jpeg && !matches!(info.color.as_str(), "cmyk" | "ycck") {
+    if info.libjpeg_decodes() {
         return render_jpeg_rows(path, info, variants, background, max_pixels);
     }
     let data = std::fs::read(path).map_err(|e| MediaError::Io(e.to_string()))?;
@@ -462,7 +467,7 @@ fn decode(data: &[u8], info: &ImageInfo, needed: f64, max_pixels: u64) -> Result
     if pixels > max_pixels {
         return Err(MediaError::TooManyPixels { width: info.width, height: info.height, limit: max_pixels });
     }
-    if info.format == ImageFormat::Jpeg && !matches!(info.color.as_str(), "cmyk" | "ycck") {
+    if info.libjpeg_decodes() {
         return decode_jpeg(data, needed);
     }
     if info.format == ImageFormat::Webp
