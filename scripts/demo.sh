@@ -13,4 +13,4 @@ if [ ${#need[@]} -gt 0 ]; then
   sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 cargo build --release --locked --bin uploadd
-exec ./target/release/uploadd demo "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/uploadd" demo "$@"
