@@ -22,6 +22,16 @@ pub enum ProcessError {
     Timeout { program: String, limit: Duration },
     #[error("{program} failed ({status}): {stderr}")]
     Failed { program: String, status: String, stderr: String },
+    /// Killed from outside (SIGKILL from the OOM killer, SIGTERM/SIGINT from an operator): not
+    /// the input's fault. A crash (SIGSEGV, SIGABRT…) stays [`ProcessError::Failed`].
+    #[error("{program} was killed by signal {signal}: {stderr}")]
+    Killed { program: String, signal: i32, stderr: String },
+    /// Wrote past [`Limits::max_file_bytes`] (SIGXFSZ).
+    #[error("{program} wrote more than its output limit of {limit} bytes")]
+    OutputLimit { program: String, limit: u64 },
+    /// The disk it writes to is full (ENOSPC/EDQUOT in its messages).
+    #[error("{program} ran out of disk space: {stderr}")]
+    DiskFull { program: String, stderr: String },
     #[error("{program}: {message}")]
     Io { program: String, message: String },
 }
@@ -97,13 +107,25 @@ pub async fn run_capture(program: &Path, args: &[String], limits: Limits) -> Res
     };
     pid.store(0, Ordering::SeqCst);
     if !out.status.success() {
-        return Err(ProcessError::Failed {
-            program: name,
-            status: out.status.to_string(),
-            stderr: tail(&String::from_utf8_lossy(&out.stderr)),
-        });
+        return Err(failure(name, out.status, tail(&String::from_utf8_lossy(&out.stderr)), limits));
     }
     Ok(out.stdout)
+}
+
+/// Why a child that exited unsuccessfully failed: killed from outside, over its output cap, a
+/// full disk, or (anything else, crashes included) its own trouble with the input.
+fn failure(program: String, status: std::process::ExitStatus, stderr: String, limits: Limits) -> ProcessError {
+    use std::os::unix::process::ExitStatusExt;
+    match status.signal() {
+        Some(libc::SIGXFSZ) => ProcessError::OutputLimit { program, limit: limits.max_file_bytes },
+        Some(signal @ (libc::SIGKILL | libc::SIGTERM | libc::SIGINT | libc::SIGHUP)) => {
+            ProcessError::Killed { program, signal, stderr }
+        }
+        None if stderr.contains("No space left on device") || stderr.contains("Disk quota exceeded") => {
+            ProcessError::DiskFull { program, stderr }
+        }
+        _ => ProcessError::Failed { program, status: status.to_string(), stderr },
+    }
 }
 
 fn tail(s: &str) -> String {
@@ -177,11 +199,7 @@ pub async fn run_ffmpeg(
         return Err(ProcessError::Timeout { program: name, limit: limits.timeout });
     }
     if !status.success() {
-        return Err(ProcessError::Failed {
-            program: name,
-            status: status.to_string(),
-            stderr: tail(&errors.join("\n")),
-        });
+        return Err(failure(name, status, tail(&errors.join("\n")), limits));
     }
     Ok(())
 }
@@ -230,5 +248,24 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(&e, ProcessError::Failed { stderr, .. } if stderr.contains("boom")), "{e}");
+    }
+
+    #[tokio::test]
+    async fn signals_the_output_cap_and_a_full_disk_are_told_apart_from_bad_input() {
+        let limits = Limits { timeout: Duration::from_secs(5), nice: 0, max_file_bytes: 1 << 16 };
+        async fn sh(script: &str, limits: Limits) -> Result<Vec<u8>, ProcessError> {
+            run_capture(Path::new("/bin/sh"), &["-c".to_owned(), script.to_owned()], limits).await
+        }
+        let e = sh("kill -9 $$", limits).await.unwrap_err();
+        assert!(matches!(e, ProcessError::Killed { signal: 9, .. }), "{e}");
+        let e = sh("ulimit -c 0; kill -SEGV $$", limits).await.unwrap_err();
+        assert!(matches!(e, ProcessError::Failed { .. }), "a crash is the input's doing: {e}");
+        let out = std::env::temp_dir().join(format!("uploadd-fsize-{}", std::process::id()));
+        let e = sh(&format!("exec head -c 200000 /dev/zero > {}", out.display()), limits).await.unwrap_err();
+        let _ = std::fs::remove_file(&out);
+        assert!(matches!(e, ProcessError::OutputLimit { limit: 65536, .. }), "{e}");
+        let e =
+            sh("echo 'av_interleaved_write_frame(): No space left on device' >&2; exit 1", limits).await.unwrap_err();
+        assert!(matches!(e, ProcessError::DiskFull { .. }), "{e}");
     }
 }

@@ -5,8 +5,9 @@
 //! Safety: ffmpeg and ffprobe only read the local temp file — `-protocol_whitelist file`, the
 //! demuxer forced to the container the magic bytes showed, `-nostdin`, MOV external references
 //! left disabled — inside `process`'s confinement (own process group, nice, file-size cap,
-//! wall-clock limit derived from the clip's duration). Text playlists (HLS, concat, SDP) never
-//! get here: they have no video magic bytes and are rejected by validation.
+//! wall-clock limit derived from the clip's duration). Text playlists (HLS, concat, SDP) have no
+//! video magic bytes and are rejected by validation; one behind a real container header (an AVI
+//! `RIFF` header) reaches ffprobe, whose forced demuxer finds no video in it: rejected `corrupt`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -124,7 +125,12 @@ fn process_failure(stage: Stage, e: ProcessError, what: &str) -> Failure {
         ProcessError::Spawn { .. } | ProcessError::Io { .. } => {
             Failure::transient(stage, "ffmpeg_unavailable", e.to_string())
         }
+        // Not the input's fault: the OOM killer or an operator, or our own disk.
+        ProcessError::Killed { .. } => Failure::transient(stage, "ffmpeg_killed", format!("{what}: {e}")),
+        ProcessError::DiskFull { .. } => Failure::transient(stage, "disk_full", format!("{what}: {e}")),
         ProcessError::Timeout { .. } => Failure::fail(stage, "timeout", format!("{what}: {e}")),
+        // The output would be over 4× the input (and over 1 GiB): retrying cannot help.
+        ProcessError::OutputLimit { .. } => Failure::fail(stage, "output_too_large", format!("{what}: {e}")),
         ProcessError::Failed { .. } => Failure::reject(stage, "corrupt", format!("{what}: {e}")),
     }
 }
@@ -304,6 +310,14 @@ pub fn transcode_args(
         s("-y"),
         s("-protocol_whitelist"),
         s("file"),
+        // `video.threads` bounds decoding and filtering too, not only the encoder.
+        s("-filter_threads"),
+        cfg.threads.to_string(),
+        s("-threads"),
+        cfg.threads.to_string(),
+        // A container that lies about its duration still stops at the profile's limit.
+        s("-t"),
+        format!("{:.3}", pv.max_duration.get().as_secs_f64()),
         s("-f"),
         s(demuxer),
         s("-i"),
@@ -313,7 +327,7 @@ pub fn transcode_args(
     for e in encodes {
         args.extend([
             s("-map"),
-            s("0:v:0"),
+            s("0:V:0"),
             s("-map"),
             s("0:a:0?"),
             s("-map_metadata"),
@@ -370,6 +384,10 @@ pub async fn posters(
         s("-y"),
         s("-protocol_whitelist"),
         s("file"),
+        s("-filter_threads"),
+        cfg.threads.to_string(),
+        s("-threads"),
+        cfg.threads.to_string(),
         s("-ss"),
         format!("{at:.3}"),
         s("-f"),
@@ -377,7 +395,7 @@ pub async fn posters(
         s("-i"),
         source.display().to_string(),
         s("-map"),
-        s("0:v:0"),
+        s("0:V:0"),
         s("-frames:v"),
         s("1"),
         s("-map_metadata"),
@@ -492,6 +510,25 @@ mod tests {
         );
         assert!(parse_probe(b"not json").is_err());
         assert!(parse_probe(br#"{"streams":[{"codec_type":"video","width":10,"height":10}],"format":{}}"#).is_err());
+    }
+
+    #[test]
+    fn input_limits_come_before_the_input_and_cover_art_is_never_the_video() {
+        let cfg = VideoConfig::default();
+        let profile = Profile::default();
+        let enc =
+            Encode { name: "video".into(), path: PathBuf::from("/tmp/out.mp4"), width: 640, height: 360, crf: 23 };
+        let args = transcode_args(&cfg, &profile, "mov", Path::new("/tmp/in"), &[enc]);
+        let at = |flag: &str| args.iter().position(|a| a == flag).unwrap_or_else(|| panic!("{flag} missing: {args:?}"));
+        let input = at("-i");
+        // ffmpeg applies options to the next file named: after `-i` they would bind the output.
+        for flag in ["-protocol_whitelist", "-f", "-t", "-threads", "-filter_threads"] {
+            assert!(at(flag) < input, "{flag} must be an input option: {args:?}");
+        }
+        let limit: f64 = args[at("-t") + 1].parse().unwrap();
+        assert!((limit - profile.video.max_duration.get().as_secs_f64()).abs() < 1e-6);
+        // `V` (not `v`) skips attached pictures, as the probe does.
+        assert_eq!(args[at("-map") + 1], "0:V:0");
     }
 
     #[test]
