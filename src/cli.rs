@@ -432,6 +432,11 @@ async fn run_demo(cfg: Config, files: Vec<PathBuf>, json: bool, profile: &str, t
     } else {
         files
     };
+    if cfg.scan.mode == uploadd::config::ScanMode::Off {
+        eprintln!(
+            "WARNING: virus scanning is off (scan.mode = \"off\", the embedded default): these files are not scanned. Set UPLOADD_SCAN__MODE=required and UPLOADD_SCAN__CLAMD to scan them."
+        );
+    }
     let app = App::open(cfg).await.context("cannot start")?;
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let rows = demo::run(app, &files, profile, timeout, |done, total| draw_progress(done, total, tty)).await?;

@@ -49,7 +49,8 @@ impl WorkRoot {
         let n = self.seq.fetch_add(1, Ordering::Relaxed);
         let path = self.root.join(format!("job-{upload_id}-{}-{n}", std::process::id()));
         let io = |source| WorkdirError::Io { path: path.clone(), source };
-        std::fs::create_dir(&path).map_err(io)?;
+        // Private to the daemon's user (whatever the umask): the upload is not scanned yet.
+        std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700).create(&path).map_err(io)?;
         let lock = File::create(path.join(".lock")).map_err(io)?;
         if !try_lock(&lock) {
             return Err(io(std::io::Error::other("job directory is locked by another process")));
@@ -142,6 +143,8 @@ mod tests {
         let w = WorkRoot::new(root.path()).unwrap();
         let d = w.job_dir("abc").unwrap();
         std::fs::write(d.file("x"), b"1").unwrap();
+        let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(d.path()).unwrap().permissions());
+        assert_eq!(mode & 0o777, 0o700, "job directories are private");
         assert!(!is_abandoned(d.path(), 0, i64::MAX), "a held lock means a live job");
         let p = d.path().to_owned();
         drop(d);

@@ -92,6 +92,7 @@ async fn demo_without_files_processes_generated_samples() {
     assert!(out.lines().filter(|l| l.contains(" ready ")).count() >= 4, "{out}");
     assert!(out.contains("corrupt or truncated"), "{out}");
     assert!(stderr(&o).contains("uploads finished"), "progress on stderr");
+    assert!(stderr(&o).contains("virus scanning is off"), "the embedded default says it does not scan");
 }
 
 #[tokio::test]
