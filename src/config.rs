@@ -734,6 +734,10 @@ impl Config {
         if self.sweep.lease.get() < std::time::Duration::from_secs(1) {
             return Err(key_err("sweep.lease", "must be at least 1s"));
         }
+        if self.sweep.incoming_max_age.get() < self.sweep.orphans_grace.get() {
+            // An original without a row may still be queued: it must outlive the grace period.
+            return Err(key_err("sweep.incoming_max_age", "must be at least sweep.orphans_grace"));
+        }
         if self.webhooks.max_attempts == 0 {
             return Err(key_err("webhooks.max_attempts", "must be at least 1"));
         }
@@ -1150,6 +1154,8 @@ mod tests {
         assert!(e.to_string().contains("bogus"), "{e}");
         let e = Config::load_with_env(None, None, &env(&[("UPLOADD_STORAGE__BACKEND", "s3")])).unwrap_err();
         assert!(e.to_string().contains("storage.bucket"), "{e}");
+        let e = Config::load_with_env(None, None, &env(&[("UPLOADD_SWEEP__INCOMING_MAX_AGE", "1h")])).unwrap_err();
+        assert!(e.to_string().contains("sweep.incoming_max_age"), "{e}");
     }
 
     #[test]

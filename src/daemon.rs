@@ -165,14 +165,14 @@ async fn watchdog(app: Arc<App>, stop: CancellationToken) {
     let interval =
         if std::env::var_os("NOTIFY_SOCKET").is_some() { sd_notify::watchdog_enabled().map(|d| d / 2) } else { None };
     let tick = interval.unwrap_or(Duration::from_secs(1)).min(Duration::from_secs(1));
-    let stall = (app.cfg.queue.poll_interval.get() * 3).max(Duration::from_secs(30));
+    let stall = crate::http::Health::stall_limit(&app);
     let mut last_ping = std::time::Instant::now();
     loop {
         app.health.tick();
         if let Some(every) = interval
             && last_ping.elapsed() >= every
         {
-            match app.health.problem(&app, stall) {
+            match app.health.problem(stall) {
                 None => notify(&[sd_notify::NotifyState::Watchdog]),
                 Some(p) => {
                     tracing::error!(problem = %p, "Unhealthy: withholding the systemd watchdog ping.")

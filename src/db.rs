@@ -153,14 +153,22 @@ pub struct Db {
 struct Migration {
     version: i64,
     name: &'static str,
+    /// Both databases, unless `postgres` replaces it there.
     sql: &'static str,
+    postgres: Option<&'static str>,
 }
 
 const MIGRATIONS: &[Migration] = &[
-    Migration { version: 1, name: "uploads", sql: include_str!("../migrations/0001_uploads.sql") },
-    Migration { version: 2, name: "webhooks", sql: include_str!("../migrations/0002_webhooks.sql") },
-    Migration { version: 3, name: "sweeps", sql: include_str!("../migrations/0003_sweeps.sql") },
-    Migration { version: 4, name: "announced", sql: include_str!("../migrations/0004_announced.sql") },
+    Migration { version: 1, name: "uploads", sql: include_str!("../migrations/0001_uploads.sql"), postgres: None },
+    Migration { version: 2, name: "webhooks", sql: include_str!("../migrations/0002_webhooks.sql"), postgres: None },
+    Migration { version: 3, name: "sweeps", sql: include_str!("../migrations/0003_sweeps.sql"), postgres: None },
+    Migration { version: 4, name: "announced", sql: include_str!("../migrations/0004_announced.sql"), postgres: None },
+    Migration {
+        version: 5,
+        name: "output keys in byte order",
+        sql: "SELECT 1",
+        postgres: Some(include_str!("../migrations/0005_output_keys_bytewise.pg.sql")),
+    },
 ];
 
 impl Db {
@@ -219,7 +227,8 @@ impl Db {
             for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
                 let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                 let step = async {
-                    sqlx::raw_sql(m.sql).execute(&mut *tx).await?;
+                    let sql = if self.is_sqlite { m.sql } else { m.postgres.unwrap_or(m.sql) };
+                    sqlx::raw_sql(sql).execute(&mut *tx).await?;
                     sqlx::query("INSERT INTO uploadd_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                         .bind(m.version)
                         .bind(m.name)

@@ -30,12 +30,32 @@ pub struct Health {
     worker_running: AtomicBool,
     last_loop_ms: AtomicI64,
     last_tick_ms: AtomicI64,
+    /// The running worker's job slots: while none is free the fetch loop rightly waits.
+    slots: std::sync::Mutex<Option<Arc<tokio::sync::Semaphore>>>,
 }
 
 impl Health {
-    pub fn worker_started(&self) {
+    pub fn worker_started(&self, slots: Arc<tokio::sync::Semaphore>) {
+        *self.slots.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(slots);
         self.worker_running.store(true, Ordering::Relaxed);
         self.loop_alive();
+    }
+
+    /// Every slot is held: by running jobs, by settlements waiting for the queue to come back,
+    /// or by a fetch in progress (each bounded by `job_timeout` or the queue's timeouts).
+    fn all_slots_busy(&self) -> bool {
+        self.slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|s| s.available_permits() == 0)
+    }
+
+    /// How long the fetch loop may go without coming round while it has free slots: longer
+    /// than two queue round trips at their timeout, and than three polls.
+    pub fn stall_limit(app: &App) -> Duration {
+        let q = &app.cfg.queue;
+        (q.poll_interval.get() * 3).max(q.response_timeout.get() * 2).max(Duration::from_secs(30))
     }
     pub fn worker_stopped(&self) {
         self.worker_running.store(false, Ordering::Relaxed);
@@ -51,14 +71,13 @@ impl Health {
 
     /// Why the process is not healthy, if it is not. The fetch loop is wedged if it has not come
     /// round for `stall` while it had free slots; busy slots are bounded by `job_timeout`.
-    pub fn problem(&self, app: &App, stall: Duration) -> Option<String> {
+    pub fn problem(&self, stall: Duration) -> Option<String> {
         if !self.worker_running.load(Ordering::Relaxed) {
             return Some("the worker loop is not running".into());
         }
         let stall_ms = i64::try_from(stall.as_millis()).unwrap_or(i64::MAX);
         let idle_for = now_ms() - self.last_loop_ms.load(Ordering::Relaxed);
-        let all_busy = app.metrics.in_flight.get() >= i64::try_from(app.cfg.worker.concurrency).unwrap_or(i64::MAX);
-        if idle_for > stall_ms && !all_busy {
+        if idle_for > stall_ms && !self.all_slots_busy() {
             return Some(format!("the worker loop has not run for {}s with free slots", idle_for / 1000));
         }
         let tick = self.last_tick_ms.load(Ordering::Relaxed);
@@ -124,21 +143,18 @@ async fn route(app: &App, req: Request<hyper::body::Incoming>) -> Response<Full<
     }
     match req.uri().path() {
         "/metrics" => response(StatusCode::OK, "text/plain; version=0.0.4; charset=utf-8", app.metrics.render()),
-        "/healthz" => {
-            let stall = (app.cfg.queue.poll_interval.get() * 3).max(Duration::from_secs(30));
-            match app.health.problem(app, stall) {
-                None => response(
-                    StatusCode::OK,
-                    "application/json",
-                    json!({"status": "ok", "checks": {"worker": "ok"}}).to_string(),
-                ),
-                Some(p) => response(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "application/json",
-                    json!({"status": "unhealthy", "checks": {"worker": p}}).to_string(),
-                ),
-            }
-        }
+        "/healthz" => match app.health.problem(Health::stall_limit(app)) {
+            None => response(
+                StatusCode::OK,
+                "application/json",
+                json!({"status": "ok", "checks": {"worker": "ok"}}).to_string(),
+            ),
+            Some(p) => response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "application/json",
+                json!({"status": "unhealthy", "checks": {"worker": p}}).to_string(),
+            ),
+        },
         "/readyz" => {
             let (ok, checks) = readiness(app).await;
             let body = json!({"status": if ok { "ready" } else { "not ready" }, "checks": checks}).to_string();

@@ -46,6 +46,11 @@ impl StorageError {
     }
 }
 
+/// The time of an object or multipart upload that the store did not report: later than any
+/// clock reading, so an age computed from it is negative and a sweep keeps the object as too
+/// young to judge rather than taking it for infinitely old.
+pub const TIME_UNKNOWN_MS: i64 = i64::MAX;
+
 /// What a listing returns for each object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectInfo {

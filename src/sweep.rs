@@ -102,10 +102,20 @@ pub struct SweepReport {
 }
 
 /// Run state shared by the sweeps: counters, the cap, dry-run and the lease.
+/// One lease per sweep kind across every daemon sharing the database; temp directories are
+/// per host, so the `temp` sweep's lease is too.
+fn lease_name(kind: SweepKind) -> String {
+    match kind {
+        SweepKind::Temp => format!("temp@{}", crate::worker::hostname()),
+        k => k.as_str().to_owned(),
+    }
+}
+
 pub(crate) struct Run<'a> {
     app: &'a App,
-    kind: SweepKind,
     holder: String,
+    /// The lease's name: the kind, per host for `temp` (each host has its own temp directory).
+    lease: String,
     lease_ms: i64,
     last_renew: Instant,
     pub report: SweepReport,
@@ -132,7 +142,7 @@ impl Run<'_> {
     /// Renews the lease when a third of it has passed; fails if another holder took it.
     async fn renew(&mut self) -> Result<(), SweepError> {
         if self.last_renew.elapsed() >= Duration::from_millis(u64::try_from(self.lease_ms / 3).unwrap_or(1000)) {
-            if !self.app.db.renew_sweep_lease(self.kind.as_str(), &self.holder, self.lease_ms).await? {
+            if !self.app.db.renew_sweep_lease(&self.lease, &self.holder, self.lease_ms).await? {
                 return Err(SweepError::LeaseLost);
             }
             self.last_renew = Instant::now();
@@ -185,7 +195,8 @@ pub async fn run(app: &App, kind: SweepKind, dry_run: bool, holder: &str) -> Res
         notes: Vec::new(),
     };
     let lease_ms = i64::try_from(app.cfg.sweep.lease.get().as_millis()).unwrap_or(600_000);
-    if !app.db.acquire_sweep_lease(kind.as_str(), holder, lease_ms).await? {
+    let lease = lease_name(kind);
+    if !app.db.acquire_sweep_lease(&lease, holder, lease_ms).await? {
         report.outcome = "skipped".into();
         report.notes.push(format!("another {} sweep holds the lease; nothing done", kind.as_str()));
         app.metrics.sweep_runs.with_label_values(&[kind.as_str(), "skipped"]).inc();
@@ -194,8 +205,8 @@ pub async fn run(app: &App, kind: SweepKind, dry_run: bool, holder: &str) -> Res
     }
     let mut run = Run {
         app,
-        kind,
         holder: holder.to_owned(),
+        lease: lease.clone(),
         lease_ms,
         last_renew: Instant::now(),
         report,
@@ -206,7 +217,7 @@ pub async fn run(app: &App, kind: SweepKind, dry_run: bool, holder: &str) -> Res
         SweepKind::Orphans => orphans::sweep(&mut run).await,
         SweepKind::Temp => temp::sweep(&mut run).await,
     };
-    if let Err(e) = app.db.release_sweep_lease(kind.as_str(), holder).await {
+    if let Err(e) = app.db.release_sweep_lease(&lease, holder).await {
         tracing::warn!(error = %e, "Could not release the sweep lease; it expires on its own.");
     }
     let mut report = run.report;

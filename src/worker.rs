@@ -38,6 +38,11 @@ pub enum WorkerError {
 /// A unique name per process: a restarted daemon never inherits a dead one's identity, so the
 /// dead one's jobs are recovered by heartbeat expiry instead of being hidden.
 pub fn worker_name() -> String {
+    format!("{}-{}-{:04x}", hostname(), std::process::id(), fastrand::u16(..))
+}
+
+/// This machine's host name, reduced to `[A-Za-z0-9.-]` and 64 characters.
+pub fn hostname() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: the buffer is valid for its length; gethostname NUL-terminates on success.
     let host = if unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0 {
@@ -46,12 +51,7 @@ pub fn worker_name() -> String {
     } else {
         "host".into()
     };
-    let host: String = host
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
-        .take(64)
-        .collect();
-    format!("{host}-{}-{:04x}", std::process::id(), fastrand::u16(..))
+    host.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).take(64).collect()
 }
 
 /// What a worker does with each delivery. The daemon's is [`pipeline::run_delivery`]; the
@@ -101,7 +101,7 @@ pub async fn run_with(
     let mut tasks = JoinSet::new();
     let mut backoff = Duration::from_millis(100);
     let poll = app.cfg.queue.poll_interval.get();
-    app.health.worker_started();
+    app.health.worker_started(slots.clone());
 
     loop {
         app.health.loop_alive();
@@ -267,8 +267,9 @@ async fn handle(shared: &Shared, d: &Delivery) -> Option<Delivery> {
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
             tracing::error!(task = %d.task_id, panic = %msg, "A job panicked; it will be retried.");
+            // The id the pipeline would have used, so the retry (or the give-up) is recorded.
             JobOutcome::Retry {
-                upload_id: None,
+                upload_id: Some(crate::job::upload_id_for_task(&d.task_id, &d.payload)),
                 failure: Failure::transient(Stage::Fetch, "panic", format!("internal error: {msg}")),
             }
         });

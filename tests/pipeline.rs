@@ -209,6 +209,15 @@ async fn a_malformed_message_is_recorded_and_workers_keep_going() {
         .query_async(&mut conn)
         .await
         .unwrap();
+    // And one whose payload is not even UTF-8 (it used to fail every fetch that carried it).
+    let binary: &[u8] = b"{\"source_key\":\"\xff\xfe\x00\xc3\"}";
+    let _: () = redis::pipe()
+        .hset(format!("{ns}:data"), "binary", binary)
+        .hset(format!("{ns}:meta:binary"), "attempts", 0)
+        .rpush(format!("{ns}:active"), "binary")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
     let good = enqueue_bytes(&app, &env, "ok.jpg", &samples::photo_jpeg(300, 200, 1), None).await;
     assert_eq!(wait_terminal(&app, &good, T).await.status, Status::Ready);
     let bad = uploadd::job::upload_id_for_task("bad-json", "{not json").to_string();
@@ -221,7 +230,62 @@ async fn a_malformed_message_is_recorded_and_workers_keep_going() {
     let unknown = uploadd::job::upload_id_for_task("no-meta", "").to_string();
     let rec = wait_terminal(&app, &unknown, T).await;
     assert_eq!(rec.reason_code.as_deref(), Some("unknown_profile"));
+    let lossy = String::from_utf8_lossy(binary);
+    let rec = wait_terminal(&app, &uploadd::job::upload_id_for_task("binary", &lossy).to_string(), T).await;
+    assert_eq!((rec.status, rec.reason_code.as_deref()), (Status::Rejected, Some("invalid_job")), "{rec:?}");
     let dead = app.queue.list_dead(10).await.unwrap();
-    assert_eq!(dead.len(), 2, "the unparseable jobs are dead-lettered: {dead:?}");
+    assert_eq!(dead.len(), 3, "the unparseable jobs are dead-lettered: {dead:?}");
+    worker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_that_panics_is_recorded_as_retrying_then_failed() {
+    let env = TestEnv::new(Stack::Embedded).await;
+    let mut cfg = env.config();
+    cfg.retry.max_attempts = 2;
+    cfg.retry.base_delay = uploadd::units::HumanDuration::millis(50);
+    cfg.retry.max_delay = uploadd::units::HumanDuration::millis(100);
+    let app = uploadd::app::App::open(cfg).await.unwrap();
+    let id = enqueue_bytes(&app, &env, "p.jpg", &samples::photo_jpeg(64, 48, 1), None).await;
+    // A bug in a stage: every attempt panics. The first is recorded as a retry, the last as
+    // the failure, under the job's own upload id.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let handler: uploadd::worker::Handler = std::sync::Arc::new(move |app, d| {
+        let tx = tx.clone();
+        Box::pin(async move {
+            let before = app.db.get(&uploadd::job::upload_id_for_task(&d.task_id, &d.payload).to_string()).await;
+            let _ = tx.send(before.ok().flatten().map(|r| (r.status, r.reason_code)));
+            panic!("a bug in a stage")
+        })
+    });
+    let stop = tokio_util::sync::CancellationToken::new();
+    let worker = tokio::spawn(uploadd::worker::run_with(app.clone(), "panicky".into(), stop.clone(), handler));
+    let rec = wait_terminal(&app, &id, T).await;
+    assert_eq!((rec.status, rec.reason_code.as_deref()), (Status::Failed, Some("panic")), "{rec:?}");
+    assert!(rec.reason.as_deref().unwrap_or("").contains("a bug in a stage"), "{rec:?}");
+    let seen: Vec<_> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+    assert_eq!(seen.len(), 2, "two attempts: {seen:?}");
+    assert_eq!(seen[1], Some((Status::Retrying, Some("panic".to_owned()))), "the first panic was recorded");
+    stop.cancel();
+    worker.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_bucket_is_retried_not_taken_for_a_missing_file() {
+    let env = TestEnv::new(Stack::Production).await;
+    let app = env.app().await;
+    let id = enqueue_bytes(&app, &env, "b.jpg", &samples::photo_jpeg(64, 48, 1), None).await;
+    // A worker configured with a bucket that does not exist: S3 answers 404 NoSuchBucket.
+    let mut cfg = env.config();
+    cfg.retry.base_delay = uploadd::units::HumanDuration::millis(200);
+    cfg.storage.bucket = format!("no-such-bucket-{}", short_id());
+    let misconfigured = uploadd::app::App::open(cfg).await.unwrap();
+    let worker = RunningWorker::start(&misconfigured);
+    let rec = wait_status(&app, &id, T, |r| r.status != Status::Queued && r.status != Status::Processing).await;
+    worker.shutdown().await;
+    assert_eq!((rec.status, rec.reason_code.as_deref()), (Status::Retrying, Some("storage_unavailable")), "{rec:?}");
+    // Fixed configuration: the original is still there and the upload completes.
+    let worker = RunningWorker::start(&app);
+    assert_eq!(wait_terminal(&app, &id, T).await.status, Status::Ready);
     worker.shutdown().await;
 }

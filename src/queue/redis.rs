@@ -274,7 +274,8 @@ impl RedisQueue {
 
     pub async fn find(&self, task_id: &str) -> Result<Option<TaskInfo>, QueueError> {
         let mut conn = self.conn.clone();
-        let (payload, meta): (Option<String>, std::collections::HashMap<String, String>) = redis::pipe()
+        // Bytes, not `String`: a producer's payload need not be UTF-8 (shown lossily).
+        let (payload, meta): (Option<Vec<u8>>, std::collections::HashMap<String, String>) = redis::pipe()
             .cmd("HGET")
             .arg(format!("{}:data", self.ns))
             .arg(task_id)
@@ -285,6 +286,7 @@ impl RedisQueue {
         if payload.is_none() && meta.is_empty() {
             return Ok(None);
         }
+        let payload = payload.map(|b| String::from_utf8_lossy(&b).into_owned());
         Ok(Some(task_info(task_id, payload, &meta)))
     }
 
@@ -377,7 +379,12 @@ fn parse_fetched(jobs: Option<Value>, next_due: Option<Value>) -> Result<(Vec<De
         }
         out.push(Delivery {
             task_id: as_string(&f[0]).ok_or_else(|| proto("id"))?,
-            payload: as_string(&f[1]).ok_or_else(|| proto("payload"))?,
+            // A producer's bytes that are not UTF-8 still reach the parser (which records the job
+            // as invalid) instead of failing the whole fetch, which would hand it back forever.
+            payload: match &f[1] {
+                Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+                v => as_string(v).ok_or_else(|| proto("payload"))?,
+            },
             attempts: as_u32(&f[2]),
             deliveries: as_u32(&f[3]).max(1),
         });

@@ -185,7 +185,7 @@ fn mtime_ms(m: &std::fs::Metadata) -> i64 {
     m.modified()
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .map_or(super::TIME_UNKNOWN_MS, |d| i64::try_from(d.as_millis()).unwrap_or(super::TIME_UNKNOWN_MS))
 }
 
 /// Depth-first walk in key order, skipping everything `<= after`, stopping after `max` objects.

@@ -15,7 +15,7 @@ use aws_smithy_http_client::tls;
 
 use super::{
     AsyncChunks, Fetched, ListPage, MultipartInfo, MultipartPage, ObjectInfo, PutOptions, StorageError,
-    stream_into_file,
+    TIME_UNKNOWN_MS, stream_into_file,
 };
 use crate::config::StorageConfig;
 
@@ -80,7 +80,7 @@ impl S3Store {
             Ok(out) => Ok(Some(ObjectInfo {
                 key: key.to_owned(),
                 size: out.content_length().and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
-                modified_ms: out.last_modified().map_or(0, |t| t.to_millis().unwrap_or(0)),
+                modified_ms: out.last_modified().map_or(TIME_UNKNOWN_MS, |t| t.to_millis().unwrap_or(TIME_UNKNOWN_MS)),
             })),
             Err(e) => match classify("HeadObject", key, e) {
                 StorageError::NotFound(_) => Ok(None),
@@ -245,7 +245,9 @@ impl S3Store {
                 Some(ObjectInfo {
                     key: o.key()?.to_owned(),
                     size: o.size().and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
-                    modified_ms: o.last_modified().map_or(0, |t| t.to_millis().unwrap_or(0)),
+                    modified_ms: o
+                        .last_modified()
+                        .map_or(TIME_UNKNOWN_MS, |t| t.to_millis().unwrap_or(TIME_UNKNOWN_MS)),
                 })
             })
             .collect();
@@ -273,7 +275,7 @@ impl S3Store {
                 Some(MultipartInfo {
                     key: u.key()?.to_owned(),
                     upload_id: u.upload_id()?.to_owned(),
-                    initiated_ms: u.initiated().map_or(0, |t| t.to_millis().unwrap_or(0)),
+                    initiated_ms: u.initiated().map_or(TIME_UNKNOWN_MS, |t| t.to_millis().unwrap_or(TIME_UNKNOWN_MS)),
                 })
             })
             .collect();
@@ -329,7 +331,13 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let status = err.raw_response().map(|r| r.status().as_u16());
-    let not_found = status == Some(404) || matches!(err.code(), Some("NoSuchKey" | "NotFound" | "NoSuchUpload"));
+    // A missing bucket is a 404 too (`NoSuchBucket`): a misconfiguration to retry through, not
+    // a missing object. Only a body-less 404 (HEAD) is taken as the object's absence.
+    let not_found = match err.code() {
+        Some("NoSuchKey" | "NotFound" | "NoSuchUpload") => true,
+        Some(_) => false,
+        None => status == Some(404),
+    };
     if not_found {
         return StorageError::NotFound(key.to_owned());
     }

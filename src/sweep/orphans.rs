@@ -326,5 +326,10 @@ mod tests {
         assert!(j(Some(Status::Failed), 8 * 24 * H).is_err());
         assert!(j(None, 2 * 24 * H).is_ok(), "may still be queued");
         assert!(j(None, 8 * 24 * H).is_err(), "abandoned");
+        // A store that gave no time: never old enough, whatever the state.
+        let unknown = now_ms() - crate::storage::TIME_UNKNOWN_MS;
+        for s in [Some(Status::Ready), Some(Status::Failed), None] {
+            assert!(j(s, unknown).is_ok(), "{s:?} with no known time");
+        }
     }
 }
