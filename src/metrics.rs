@@ -1,6 +1,7 @@
 //! Prometheus metrics (`prometheus` crate), all in one registry served at `/metrics`.
 //!
-//! Label values are bounded sets (stage, outcome, kind, profile name from config, sweep kind):
+//! Label values are bounded sets (stage, outcome, kind, profile name from config or `unknown`,
+//! sweep kind):
 //! never an upload id or a file name.
 
 use prometheus::{

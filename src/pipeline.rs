@@ -144,6 +144,9 @@ pub async fn run_delivery(app: &Arc<App>, d: &Delivery) -> JobOutcome {
         }
     };
     let id = job.upload_id;
+    // A profile name from the payload becomes a label only if it is configured: producers must
+    // not be able to mint series.
+    let profile_label = if app.cfg.profiles.contains_key(&job.profile) { job.profile.as_str() } else { "unknown" };
     if d.crashes() >= app.cfg.worker.max_crashes {
         let msg = format!(
             "crashed: the worker processing this upload died {} times (worker.max_crashes = {})",
@@ -153,7 +156,7 @@ pub async fn run_delivery(app: &Arc<App>, d: &Delivery) -> JobOutcome {
         tracing::error!(upload = %id, "{msg}; parking it as failed.");
         return match app.db.finish(id, Status::Failed, "crashed", &msg).await {
             Ok(_) => {
-                app.metrics.jobs.with_label_values(&[&job.profile, "failed"]).inc();
+                app.metrics.jobs.with_label_values(&[profile_label, "failed"]).inc();
                 app.notify_terminal(id).await;
                 JobOutcome::DeadLetter { upload_id: Some(id), reason: msg }
             }
@@ -170,7 +173,7 @@ pub async fn run_delivery(app: &Arc<App>, d: &Delivery) -> JobOutcome {
                     tracing::warn!(upload = %id, error = %e, "Could not delete the original of a finished upload.");
                 }
             }
-            app.metrics.jobs.with_label_values(&[&job.profile, "duplicate"]).inc();
+            app.metrics.jobs.with_label_values(&[profile_label, "duplicate"]).inc();
             // Announce it if a crash came between the commit and the announcement.
             app.notify_terminal(id).await;
             return JobOutcome::Finished { upload_id: id, status: row.status };
@@ -181,7 +184,7 @@ pub async fn run_delivery(app: &Arc<App>, d: &Delivery) -> JobOutcome {
                 row.source_key, row.profile, job.source_key, job.profile
             );
             tracing::warn!(upload = %id, "{reason}");
-            app.metrics.jobs.with_label_values(&[&job.profile, "conflict"]).inc();
+            app.metrics.jobs.with_label_values(&[profile_label, "conflict"]).inc();
             return JobOutcome::DeadLetter { upload_id: None, reason };
         }
         Err(e) => {
@@ -200,7 +203,7 @@ pub async fn run_delivery(app: &Arc<App>, d: &Delivery) -> JobOutcome {
     });
     match result {
         Ok(status) => {
-            app.metrics.jobs.with_label_values(&[&job.profile, status.as_str()]).inc();
+            app.metrics.jobs.with_label_values(&[profile_label, status.as_str()]).inc();
             app.notify_terminal(id).await;
             JobOutcome::Finished { upload_id: id, status }
         }
@@ -216,7 +219,7 @@ pub async fn run_delivery(app: &Arc<App>, d: &Delivery) -> JobOutcome {
                     tracing::info!(upload = %id, stage = f.stage().as_str(), code = f.code(), reason = f.message(), "Upload {status}.");
                     match app.db.finish(id, status, f.code(), f.message()).await {
                         Ok(_) => {
-                            app.metrics.jobs.with_label_values(&[&job.profile, status.as_str()]).inc();
+                            app.metrics.jobs.with_label_values(&[profile_label, status.as_str()]).inc();
                             app.notify_terminal(id).await;
                             JobOutcome::Finished { upload_id: id, status }
                         }

@@ -151,23 +151,25 @@ impl Run<'_> {
     }
 
     /// Records a removal and performs it unless this is a dry run. Returns false when the cap
-    /// was already reached (nothing done).
-    async fn remove<F>(&mut self, key: &str, reason: &str, action: F) -> bool
+    /// was already reached (nothing done); fails if the lease was lost (another daemon may be
+    /// sweeping: stop deleting).
+    async fn remove<F>(&mut self, key: &str, reason: &str, action: F) -> Result<bool, SweepError>
     where
         F: Future<Output = Result<(), StorageError>>,
     {
         if self.capped() {
-            return false;
+            return Ok(false);
         }
+        self.renew().await?;
         if !self.report.dry_run
             && let Err(e) = action.await
         {
             self.error(format!("{key}: {e}"));
-            return true;
+            return Ok(true);
         }
         self.report.removed += 1;
         self.report.removals.push(Removal { key: key.to_owned(), reason: reason.to_owned() });
-        true
+        Ok(true)
     }
 }
 

@@ -230,6 +230,9 @@ async fn a_malformed_message_is_recorded_and_workers_keep_going() {
     let unknown = uploadd::job::upload_id_for_task("no-meta", "").to_string();
     let rec = wait_terminal(&app, &unknown, T).await;
     assert_eq!(rec.reason_code.as_deref(), Some("unknown_profile"));
+    let metrics = app.metrics.render();
+    assert!(metrics.contains(r#"uploadd_jobs_total{outcome="rejected",profile="unknown"}"#), "{metrics}");
+    assert!(!metrics.contains(r#"profile="nope""#), "a payload's profile name is not a label value");
     let lossy = String::from_utf8_lossy(binary);
     let rec = wait_terminal(&app, &uploadd::job::upload_id_for_task("binary", &lossy).to_string(), T).await;
     assert_eq!((rec.status, rec.reason_code.as_deref()), (Status::Rejected, Some("invalid_job")), "{rec:?}");

@@ -43,7 +43,7 @@ pub(super) async fn sweep(run: &mut Run<'_>) -> Result<(), SweepError> {
             let label = format!("{} (upload {})", u.key, u.upload_id);
             if !run
                 .remove(&label, "stale multipart upload", async move { storage.abort_multipart(&key, &id).await })
-                .await
+                .await?
             {
                 break;
             }

@@ -194,7 +194,7 @@ async fn delete_outputs(
     for obj in still {
         let storage = run.app.storage.clone();
         let key = obj.key.clone();
-        if !run.remove(&obj.key, "output no upload references", async move { storage.delete(&key).await }).await {
+        if !run.remove(&obj.key, "output no upload references", async move { storage.delete(&key).await }).await? {
             break;
         }
     }
@@ -261,7 +261,7 @@ async fn sweep_incoming(run: &mut Run<'_>) -> Result<(), SweepError> {
                     Ok(_) => run.keep("changed during the sweep (re-checked before deleting)"),
                     Err(reason) => {
                         let (storage, key) = (run.app.storage.clone(), o.key.clone());
-                        if !run.remove(&o.key, reason, async move { storage.delete(&key).await }).await {
+                        if !run.remove(&o.key, reason, async move { storage.delete(&key).await }).await? {
                             break;
                         }
                     }
@@ -294,7 +294,7 @@ async fn sweep_quarantine(run: &mut Run<'_>) -> Result<(), SweepError> {
                 continue;
             }
             let (storage, key) = (run.app.storage.clone(), o.key.clone());
-            if !run.remove(&o.key, "quarantine retention expired", async move { storage.delete(&key).await }).await {
+            if !run.remove(&o.key, "quarantine retention expired", async move { storage.delete(&key).await }).await? {
                 break;
             }
         }

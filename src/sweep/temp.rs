@@ -60,7 +60,7 @@ async fn sweep_dir(run: &mut Run<'_>, dir: &Path, min_age: i64, job_dirs: bool) 
             r.map_err(|e| crate::storage::StorageError::Io { context: p.display().to_string(), source: e })
         };
         let reason = if job_dirs { "temp directory of a job that is no longer running" } else { "stale partial write" };
-        if !run.remove(&path.display().to_string(), reason, remove).await {
+        if !run.remove(&path.display().to_string(), reason, remove).await? {
             break;
         }
     }
