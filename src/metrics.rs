@@ -184,15 +184,18 @@ impl Metrics {
         for result in ["delivered", "failed", "refused"] {
             m.webhook_deliveries.with_label_values(&[result]);
         }
-        for sweep in ["multipart", "orphans", "temp"] {
-            for result in ["examined", "removed", "kept", "error"] {
-                m.sweep_objects.with_label_values(&[sweep, result]);
-            }
-            for outcome in ["success", "failure", "skipped"] {
-                m.sweep_runs.with_label_values(&[sweep, outcome]);
-            }
-        }
         m
+    }
+
+    /// Zero series for a sweep the daemon has scheduled. Only those: a disabled sweep must not
+    /// look like one that never succeeds (`UploaddSweepNeverSucceeded`).
+    pub fn init_sweep(&self, sweep: &str) {
+        for result in ["examined", "removed", "kept", "error"] {
+            self.sweep_objects.with_label_values(&[sweep, result]);
+        }
+        for outcome in ["success", "failure", "skipped"] {
+            self.sweep_runs.with_label_values(&[sweep, outcome]);
+        }
     }
 
     /// The text exposition format.
@@ -229,5 +232,10 @@ mod tests {
         assert!(text.contains("uploadd_build_info{version="));
         assert!(text.contains("process_resident_memory_bytes"));
         assert!(text.contains("uploadd_stage_duration_seconds_bucket{stage=\"scan\""));
+        assert!(!text.contains("uploadd_sweep_runs_total"), "no sweep series until one is scheduled");
+        m.init_sweep("orphans");
+        let text = m.render();
+        assert!(text.contains("uploadd_sweep_runs_total{outcome=\"success\",sweep=\"orphans\"} 0"), "{text}");
+        assert!(!text.contains("sweep=\"temp\""), "{text}");
     }
 }

@@ -296,6 +296,7 @@ pub async fn scheduler(app: Arc<App>, holder: String, stop: CancellationToken) {
                 continue;
             }
         };
+        app.metrics.init_sweep(kind.as_str());
         let (app, holder, stop) = (app.clone(), holder.clone(), stop.clone());
         tasks.push(tokio::spawn(async move {
             loop {
