@@ -111,6 +111,12 @@ pub enum JobOutcome {
     DeadLetter { upload_id: Option<Uuid>, reason: String },
 }
 
+/// The `profile` label for a job's metrics: a profile name from a payload becomes a label only
+/// if it is configured, so producers cannot mint series.
+pub fn profile_label<'a>(app: &App, name: &'a str) -> &'a str {
+    if app.cfg.profiles.contains_key(name) { name } else { "unknown" }
+}
+
 fn storage_failure(stage: Stage, e: StorageError) -> Failure {
     match e {
         StorageError::InvalidKey { .. } => Failure::reject(stage, "invalid_source", e.to_string()),
@@ -144,9 +150,7 @@ pub async fn run_delivery(app: &Arc<App>, d: &Delivery) -> JobOutcome {
         }
     };
     let id = job.upload_id;
-    // A profile name from the payload becomes a label only if it is configured: producers must
-    // not be able to mint series.
-    let profile_label = if app.cfg.profiles.contains_key(&job.profile) { job.profile.as_str() } else { "unknown" };
+    let profile_label = profile_label(app, &job.profile);
     if d.crashes() >= app.cfg.worker.max_crashes {
         let msg = format!(
             "crashed: the worker processing this upload died {} times (worker.max_crashes = {})",

@@ -344,7 +344,13 @@ async fn decide(app: &Arc<App>, d: &Delivery, outcome: JobOutcome) -> Settle {
                 if let Some(id) = upload_id {
                     match app.db.finish(id, Status::Failed, failure.code(), &msg).await {
                         Ok(_) => {
-                            app.metrics.jobs.with_label_values(&["", "failed"]).inc();
+                            // The outcome does not carry the profile: the row has it (rare path).
+                            let profile = match app.db.get(&id.to_string()).await {
+                                Ok(Some(r)) => r.profile,
+                                _ => String::new(),
+                            };
+                            let label = pipeline::profile_label(app, &profile);
+                            app.metrics.jobs.with_label_values(&[label, "failed"]).inc();
                             app.notify_terminal(id).await;
                         }
                         Err(e) => {

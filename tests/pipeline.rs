@@ -269,6 +269,8 @@ async fn a_job_that_panics_is_recorded_as_retrying_then_failed() {
     let seen: Vec<_> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
     assert_eq!(seen.len(), 2, "two attempts: {seen:?}");
     assert_eq!(seen[1], Some((Status::Retrying, Some("panic".to_owned()))), "the first panic was recorded");
+    let metrics = app.metrics.render();
+    assert!(metrics.contains(r#"uploadd_jobs_total{outcome="failed",profile="default"} 1"#), "{metrics}");
     stop.cancel();
     worker.await.unwrap().unwrap();
 }
