@@ -84,12 +84,12 @@ fn process(item: &Item, profile: &Profile, out: Option<&Path>, in_memory: bool) 
     // As the pipeline does: the bytes for the header, then the file for rendering.
     let data = std::fs::read(&item.path).expect("read image");
     let info = media::probe(&data, item.format, profile.max_pixels).expect("probe");
-    let (bg, max) = (profile.background_rgb(), profile.max_pixels);
+    let recipe = media::Recipe::images(profile);
     let rendered = if in_memory {
-        media::render(&data, &info, &profile.variants, bg, max)
+        media::render(&data, &info, &recipe)
     } else {
         drop(data);
-        media::render_file(&item.path, &info, &profile.variants, bg, max)
+        media::render_file(&item.path, &info, &recipe)
     }
     .expect("render");
     let ms = t.elapsed().as_secs_f64() * 1000.0;

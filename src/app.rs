@@ -1,8 +1,8 @@
-//! Wiring: opens every dependency from the config once and shares them as [`App`].
+//! Wiring: opens every dependency from the config once and shares them as [`App`], a plain
+//! container of handles. It imports only the dependency modules below it; nothing here calls
+//! back into the pipeline, the worker or the HTTP listener.
 
 use std::sync::Arc;
-
-use uuid::Uuid;
 
 use crate::config::{Config, ScanMode, redact_url};
 use crate::db::{Db, DbError};
@@ -10,7 +10,7 @@ use crate::metrics::Metrics;
 use crate::queue::{Queue, QueueError};
 use crate::scan::{ScanError, Scanner};
 use crate::storage::{Storage, StorageError};
-use crate::workdir::{CpuPool, WorkRoot, WorkdirError};
+use crate::workdir::{CpuPool, MemoryBudget, WorkRoot, WorkdirError, default_memory_budget};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -36,11 +36,15 @@ pub struct App {
     pub queue: Queue,
     pub scanner: Option<Scanner>,
     pub cpu: CpuPool,
+    /// Memory-weighted admission for decoding (`worker.memory_budget`).
+    pub memory: MemoryBudget,
     pub workdir: WorkRoot,
     pub metrics: Metrics,
-    pub health: crate::http::Health,
+    pub health: crate::health::Health,
     /// Transcodes at once (`video.concurrency`), separate from image work.
     pub video_slots: tokio::sync::Semaphore,
+    /// Which dependencies are down (the worker fetches nothing while one is).
+    pub breakers: crate::breaker::Breakers,
 }
 
 impl std::fmt::Debug for App {
@@ -68,6 +72,11 @@ impl App {
             ScanMode::Off => None,
         };
         let cpu = CpuPool::new(cfg.cpu_threads());
+        let budget = match cfg.worker.memory_budget.bytes() {
+            0 => default_memory_budget(),
+            b => b,
+        };
+        let memory = MemoryBudget::new(budget);
         let workdir = WorkRoot::new(&cfg.temp_dir())?;
         let video_concurrency = cfg.video.concurrency;
         Ok(Arc::new(App {
@@ -77,40 +86,12 @@ impl App {
             queue,
             scanner,
             cpu,
+            memory,
             workdir,
             metrics: Metrics::new(),
-            health: crate::http::Health::default(),
+            health: crate::health::Health::default(),
             video_slots: tokio::sync::Semaphore::new(video_concurrency),
+            breakers: crate::breaker::Breakers::default(),
         }))
-    }
-
-    /// Announces a terminal state, at least once and normally exactly once: one entry on the
-    /// `{namespace}:events` stream and the job's webhook, read back from the database so they
-    /// say exactly what `uploadd status` says, then remembered in `announced_status`. A crash
-    /// before that mark means the re-delivered job announces it (see `pipeline`). Best effort:
-    /// failures are logged; the upload's state is already committed.
-    pub async fn notify_terminal(&self, id: Uuid) {
-        let id = id.to_string();
-        let rec = match self.db.get(&id).await {
-            Ok(Some(r)) if r.status.is_terminal() => r,
-            Ok(_) => return,
-            Err(e) => {
-                tracing::warn!(upload = %id, error = %e, "Could not read the upload to announce its outcome.");
-                return;
-            }
-        };
-        if matches!(self.db.announced_status(&id).await, Ok(Some(s)) if s == rec.status.as_str()) {
-            return;
-        }
-        crate::webhook::schedule(self, &rec).await;
-        let fields = crate::events::stream_fields(&rec);
-        let refs: Vec<(&str, String)> = fields.iter().map(|(k, v)| (*k, v.clone())).collect();
-        if let Err(e) = self.queue.publish_event(&refs).await {
-            tracing::warn!(upload = %id, error = %e, "Could not publish the completion event; it will be published if the job is re-delivered.");
-            return;
-        }
-        if let Err(e) = self.db.mark_announced(&id, rec.status).await {
-            tracing::warn!(upload = %id, error = %e, "Could not record the announcement.");
-        }
     }
 }

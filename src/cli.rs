@@ -85,10 +85,28 @@ enum Command {
         #[command(subcommand)]
         action: JobsAction,
     },
+    /// Check how the services around uploadd are configured — Redis, the database, S3, clamd,
+    /// ffmpeg, the temp disk, risky settings — and say exactly what to fix. Exits 1 on any
+    /// failed check.
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Validate the configuration and print it with secrets redacted.
     CheckConfig,
+    /// Internal: decode a HEIC/AVIF file into raw pixels (the daemon runs this as a confined
+    /// child process; it reads no configuration).
+    #[command(hide = true)]
+    HeifDecode {
+        #[arg(long)]
+        max_pixels: u64,
+        #[arg(long, default_value_t = 2)]
+        threads: i32,
+        input: PathBuf,
+        output: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,17 +151,52 @@ fn load_config(cli: &Cli) -> Result<Config> {
     Config::load(cli.config.as_deref(), cli.data_dir.as_deref()).context("invalid configuration")
 }
 
+/// `uploadd heif-decode`: runs before any runtime, logging or configuration exists. Prints one
+/// `heif-decode: <kind>: <message>` line on failure (the daemon maps `<kind>` to a reason).
+pub fn heif_decode(cli: &Cli) -> Option<ExitCode> {
+    let Command::HeifDecode { max_pixels, threads, input, output } = &cli.command else {
+        return None;
+    };
+    Some(match uploadd::media::heif::decode_to_file(input, output, *max_pixels, *threads) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err((kind, msg)) => {
+            eprintln!("heif-decode: {}: {}", kind.tag(), msg.replace('\n', " "));
+            ExitCode::from(65)
+        }
+    })
+}
+
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let cfg = load_config(&cli)?;
     let Cli { config, data_dir, command } = cli;
     match command {
         Command::CheckConfig => check_config(cfg).await,
+        Command::HeifDecode { .. } => Err(anyhow::anyhow!("heif-decode runs before the configuration is loaded")),
+        Command::Doctor { json } => {
+            uploadd::telemetry::init(&cfg.log, Some("error"));
+            doctor(cfg, json).await
+        }
         Command::Run => {
             let handle = uploadd::telemetry::init(&cfg.log, None);
-            let app = App::open(cfg).await.context("cannot start")?;
+            // Signal handlers before anything else: a stop while connecting is a clean stop.
+            let mut signals = uploadd::daemon::Signals::install()?;
+            let app = tokio::select! {
+                app = App::open(cfg) => app.context("cannot start")?,
+                _ = signals.stop_requested() => {
+                    tracing::info!("Stop requested during start-up; closed what was opened.");
+                    return Ok(ExitCode::SUCCESS);
+                }
+            };
             let reload = uploadd::daemon::Reload { handle, config_path: config, data_dir };
-            uploadd::daemon::run(app, reload).await?;
-            Ok(ExitCode::SUCCESS)
+            match uploadd::daemon::run(app, reload, signals).await {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                Err(e @ uploadd::daemon::DaemonError::StopTimedOut) => {
+                    // Dropping the runtime would wait for the wedged work: leave now.
+                    eprintln!("error: {e}");
+                    std::process::exit(1);
+                }
+                Err(e) => Err(e.into()),
+            }
         }
         Command::Sweep { kind, dry_run, json } => {
             uploadd::telemetry::init(&cfg.log, Some("warn"));
@@ -168,9 +221,28 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             jobs(&app, action).await
         }
         Command::Migrate => {
-            uploadd::telemetry::init(&cfg.log, None);
-            let app = App::open(cfg).await.context("migration failed")?;
-            println!("database is up to date ({})", if app.db.is_sqlite() { "sqlite" } else { "postgres" });
+            uploadd::telemetry::init(&cfg.log, Some("warn"));
+            std::fs::create_dir_all(&cfg.data_dir)
+                .with_context(|| format!("cannot create {}", cfg.data_dir.display()))?;
+            let db = uploadd::db::Db::connect(
+                &cfg.database_url(),
+                cfg.database.max_connections,
+                cfg.database.connect_timeout.get(),
+            )
+            .await
+            .context("cannot connect to the database")?;
+            let applied = db.migrate().await.context("migration failed")?;
+            let kind = if db.is_sqlite() { "sqlite" } else { "postgres" };
+            if applied.is_empty() {
+                println!("database is up to date ({kind}); no migration to apply");
+            } else {
+                let list: Vec<String> = applied.iter().map(i64::to_string).collect();
+                println!(
+                    "applied {} migration(s) ({}); database is up to date ({kind})",
+                    applied.len(),
+                    list.join(", ")
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Enqueue { path, profile, id, declared_type, metadata, callback_url } => {
@@ -205,12 +277,38 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+async fn doctor(cfg: Config, json: bool) -> Result<ExitCode> {
+    use uploadd::doctor::{Deps, diagnose, failed, render};
+    // Each service is opened on its own, so one that is down is reported, not fatal.
+    std::fs::create_dir_all(&cfg.data_dir).with_context(|| format!("cannot create {}", cfg.data_dir.display()))?;
+    let db = uploadd::db::Db::connect(&cfg.database_url(), 2, cfg.database.connect_timeout.get())
+        .await
+        .map_err(|e| e.to_string());
+    let queue = uploadd::queue::Queue::connect(&cfg).await.map_err(|e| e.to_string());
+    let storage = uploadd::storage::Storage::from_config(&cfg).await.map_err(|e| e.to_string());
+    let scanner = match cfg.scan.mode {
+        uploadd::config::ScanMode::Required => uploadd::scan::Scanner::new(&cfg.scan).ok(),
+        uploadd::config::ScanMode::Off => None,
+    };
+    let deps = Deps {
+        cfg: &cfg,
+        db: db.as_ref().map_err(Clone::clone),
+        queue: queue.as_ref().map_err(Clone::clone),
+        storage: storage.as_ref().map_err(Clone::clone),
+        scanner: scanner.as_ref(),
+    };
+    let checks = diagnose(deps).await;
+    if json {
+        println!("{}", serde_json::to_string(&checks)?);
+    } else {
+        print!("{}", render(&checks));
+    }
+    Ok(if failed(&checks) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
 async fn check_config(cfg: Config) -> Result<ExitCode> {
     print!("{}", cfg.redacted_toml());
-    let wants_video = cfg
-        .profiles
-        .values()
-        .any(|p| p.allowed_types.iter().any(|t| uploadd::config::VIDEO_TYPES.contains(&t.as_str())));
+    let wants_video = cfg.profiles.values().any(|p| p.accepts(uploadd::formats::Family::Video));
     if wants_video {
         match uploadd::pipeline::video::check_tools(&cfg.video).await {
             Ok(found) => eprintln!("video: {found}"),
@@ -243,7 +341,7 @@ async fn status(app: &Arc<App>, id: &str, json: bool) -> Result<ExitCode> {
                     "webhook:   {} after {} attempt(s){}",
                     w.status,
                     w.attempts,
-                    w.last_error.map(|e| format!(" (last error: {e})")).unwrap_or_default()
+                    w.last_error.map(|e| format!(" (last error: {})", p(&e))).unwrap_or_default()
                 );
             }
         }
@@ -269,27 +367,32 @@ async fn jobs(app: &Arc<App>, action: JobsAction) -> Result<ExitCode> {
     match action {
         JobsAction::List { status, limit, json } => {
             let status = status.as_deref().and_then(uploadd::db::Status::parse);
-            let rows = app.db.list(status, limit).await?;
+            let mut rows = app.db.list(status, limit).await?;
+            // Jobs producers pushed that no worker has taken yet have no row: the queue has them.
+            if status.is_none_or(|s| s == uploadd::db::Status::Queued) {
+                let waiting = uploadd::admin::queued_without_row(app, limit as usize).await?;
+                rows.extend(waiting);
+                rows.truncate(limit as usize);
+            }
             if json {
                 for r in &rows {
                     println!("{}", serde_json::to_string(r)?);
                 }
             } else {
-                println!(
-                    "{:<36}  {:<10}  {:<8}  {:<19}  {:<24}  REASON",
-                    "UPLOAD ID", "STATUS", "ATTEMPTS", "UPDATED", "CODE"
-                );
-                for r in &rows {
-                    println!(
-                        "{:<36}  {:<10}  {:<8}  {:<19}  {:<24}  {}",
-                        r.id,
-                        r.status,
-                        r.attempts,
-                        r.updated_at.get(..19).unwrap_or(&r.updated_at),
-                        r.reason_code.as_deref().unwrap_or("-"),
-                        r.reason.as_deref().unwrap_or("")
-                    );
-                }
+                let table: Vec<[String; 6]> = rows
+                    .iter()
+                    .map(|r| {
+                        [
+                            p(&r.id),
+                            r.status.to_string(),
+                            r.attempts.to_string(),
+                            r.updated_at.get(..19).unwrap_or(&r.updated_at).to_owned(),
+                            p(r.reason_code.as_deref().unwrap_or("-")),
+                            p(r.reason.as_deref().unwrap_or("")),
+                        ]
+                    })
+                    .collect();
+                print_columns(["UPLOAD ID", "STATUS", "ATTEMPTS", "UPDATED", "CODE", "REASON"], &table);
                 eprintln!("{} upload(s)", rows.len());
             }
             Ok(ExitCode::SUCCESS)
@@ -306,12 +409,12 @@ async fn jobs(app: &Arc<App>, action: JobsAction) -> Result<ExitCode> {
                         q.state,
                         q.attempts,
                         q.deliveries,
-                        q.last_error.as_ref().map(|e| format!(", last error: {e}")).unwrap_or_default()
+                        q.last_error.as_ref().map(|e| format!(", last error: {}", p(e))).unwrap_or_default()
                     ),
                     None => println!("queue:     (not in the queue)"),
                 }
                 if let Some(w) = &d.webhook {
-                    println!("webhook:   {} after {} attempt(s) to {}", w.status, w.attempts, w.url);
+                    println!("webhook:   {} after {} attempt(s) to {}", w.status, w.attempts, p(&w.url));
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -348,6 +451,36 @@ async fn jobs(app: &Arc<App>, action: JobsAction) -> Result<ExitCode> {
     }
 }
 
+/// Input-derived text made safe for a terminal (control characters escaped, length capped).
+fn p(s: &str) -> String {
+    uploadd::units::printable(s, 500)
+}
+
+/// Rows under a header, each column as wide as its widest cell (the last one unpadded).
+fn print_columns<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
+    let mut widths = header.map(str::len);
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut out = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == N {
+                out.push_str(cell);
+            } else {
+                out.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+            }
+        }
+        println!("{}", out.trim_end());
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}
+
 fn print_sweep(r: &SweepReport) {
     let verb = if r.dry_run { "would remove" } else { "removed" };
     println!(
@@ -361,7 +494,7 @@ fn print_sweep(r: &SweepReport) {
         r.errors
     );
     for x in &r.removals {
-        println!("  {verb}: {}  ({})", x.key, x.reason);
+        println!("  {verb}: {}  ({})", p(&x.key), x.reason);
     }
     for (reason, n) in &r.kept_by_reason {
         println!("  kept {n}: {reason}");
@@ -369,27 +502,30 @@ fn print_sweep(r: &SweepReport) {
     if r.dangling_count > 0 {
         println!("  dangling (rows whose objects are missing; not touched): {}", r.dangling_count);
         for k in &r.dangling {
-            println!("    {k}");
+            println!("    {}", p(k));
         }
     }
     for n in &r.notes {
         println!("  note: {n}");
     }
     for e in &r.error_messages {
-        println!("  error: {e}");
+        println!("  error: {}", p(e));
     }
 }
 
 fn print_record(r: &UploadRecord) {
-    println!("id:        {}", r.id);
+    println!("id:        {}", p(&r.id));
     println!("status:    {}", r.status);
     if let Some(reason) = &r.reason {
-        println!("reason:    {reason} ({})", r.reason_code.as_deref().unwrap_or("-"));
+        println!("reason:    {} ({})", p(reason), p(r.reason_code.as_deref().unwrap_or("-")));
     }
-    println!("profile:   {}", r.profile);
-    println!("source:    {}", r.source_key);
+    println!("profile:   {}", p(&r.profile));
+    println!("source:    {}", p(&r.source_key));
+    if let Some(name) = &r.original_filename {
+        println!("filename:  {}", p(name));
+    }
     if let Some(t) = &r.detected_type {
-        println!("type:      {t}");
+        println!("type:      {}", p(t));
     }
     if let Some(b) = r.bytes {
         println!("bytes:     {b}");
@@ -474,35 +610,35 @@ fn draw_progress(done: usize, total: usize, tty: bool) {
 }
 
 fn print_table(rows: &[DemoRow]) {
-    let source_w = rows.iter().map(|r| short_source(&r.source).chars().count()).max().unwrap_or(6).clamp(6, 40);
-    println!("{:<36}  {:<w$}  {:<9}  {:<11}  OUTPUTS / REASON", "UPLOAD ID", "SOURCE", "STATUS", "TYPE", w = source_w);
-    for r in rows {
-        let detail = match &r.reason {
-            Some(reason) => reason.clone(),
-            None => r
-                .outputs
-                .iter()
-                .map(|o| {
-                    format!(
-                        "{} {}x{}",
-                        o.variant,
-                        o.width.map_or("?".into(), |w| w.to_string()),
-                        o.height.map_or("?".into(), |h| h.to_string())
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", "),
-        };
-        println!(
-            "{:<36}  {:<w$}  {:<9}  {:<11}  {}",
-            r.id,
-            short_source(&r.source),
-            r.status,
-            r.detected_type.as_deref().unwrap_or("-"),
-            detail,
-            w = source_w
-        );
-    }
+    let table: Vec<[String; 5]> = rows
+        .iter()
+        .map(|r| {
+            let detail = match &r.reason {
+                Some(reason) => p(reason),
+                None => r
+                    .outputs
+                    .iter()
+                    .map(|o| {
+                        format!(
+                            "{} {}x{}",
+                            o.variant,
+                            o.width.map_or("?".into(), |w| w.to_string()),
+                            o.height.map_or("?".into(), |h| h.to_string())
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
+            [
+                r.id.clone(),
+                p(&short_source(&r.source)),
+                r.status.clone(),
+                r.detected_type.clone().unwrap_or("-".into()),
+                detail,
+            ]
+        })
+        .collect();
+    print_columns(["UPLOAD ID", "SOURCE", "STATUS", "TYPE", "OUTPUTS / REASON"], &table);
 }
 
 fn short_source(s: &str) -> String {

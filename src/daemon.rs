@@ -25,7 +25,16 @@ pub enum DaemonError {
     Http(#[from] crate::http::HttpError),
     #[error("the worker stopped without being asked to: {0}")]
     WorkerDied(String),
+    #[error(
+        "the worker did not stop within worker.shutdown_grace + {}s of the stop signal (wedged?); exiting anyway — the queue hands its jobs to another worker when their leases expire",
+        STOP_MARGIN.as_secs()
+    )]
+    StopTimedOut,
 }
+
+/// How long past `worker.shutdown_grace` a stop may take before the daemon gives up on a
+/// wedged worker and exits anyway (leases make its jobs recoverable).
+const STOP_MARGIN: Duration = Duration::from_secs(15);
 
 /// What SIGHUP needs to re-read the configuration.
 pub struct Reload {
@@ -34,18 +43,42 @@ pub struct Reload {
     pub data_dir: Option<PathBuf>,
 }
 
+/// The daemon's signal streams, installed before anything else starts: a SIGTERM during
+/// start-up (a database that takes its time to answer, say) must stop the start cleanly, not
+/// kill the process with the default action.
+pub struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    pub fn install() -> Result<Signals, DaemonError> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            term: signal(SignalKind::terminate()).map_err(DaemonError::Signals)?,
+            int: signal(SignalKind::interrupt()).map_err(DaemonError::Signals)?,
+            hup: signal(SignalKind::hangup()).map_err(DaemonError::Signals)?,
+        })
+    }
+
+    /// Resolves at SIGTERM or SIGINT (SIGHUP during start-up is ignored).
+    pub async fn stop_requested(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
+}
+
 /// Runs until SIGTERM/SIGINT. `Ok` only for a requested, clean stop.
-pub async fn run(app: Arc<App>, reload: Reload) -> Result<(), DaemonError> {
+pub async fn run(app: Arc<App>, reload: Reload, signals: Signals) -> Result<(), DaemonError> {
     if app.cfg.scan.mode == ScanMode::Off {
         tracing::warn!(
             "VIRUS SCANNING IS OFF (scan.mode = \"off\"): uploads are processed without a ClamAV scan. Set scan.mode = \"required\" in production."
         );
     }
-    let wants_video = app
-        .cfg
-        .profiles
-        .values()
-        .any(|p| p.allowed_types.iter().any(|t| crate::config::VIDEO_TYPES.contains(&t.as_str())));
+    let wants_video = app.cfg.profiles.values().any(|p| p.accepts(crate::formats::Family::Video));
     if wants_video && let Err(e) = crate::pipeline::video::check_tools(&app.cfg.video).await {
         tracing::error!(problem = %e, "A profile accepts video but the video tools are not usable: video uploads will fail until this is fixed (`uploadd check-config` reports it).");
     }
@@ -63,18 +96,35 @@ pub async fn run(app: Arc<App>, reload: Reload) -> Result<(), DaemonError> {
     } else {
         Some(crate::http::serve(app.clone(), &app.cfg.http.listen, background.clone()).await?)
     };
-    let signals = spawn_signal_handler(shutdown.clone(), reload, app.cfg.clone())?;
+    let signals = spawn_signal_handler(shutdown.clone(), reload, app.cfg.clone(), signals);
     let name = crate::worker::worker_name();
-    let worker = tokio::spawn(crate::worker::run(app.clone(), name.clone(), shutdown.clone()));
+    let mut worker = tokio::spawn(crate::worker::run(app.clone(), name.clone(), shutdown.clone()));
     let tasks = [
         tokio::spawn(sample_queue(app.clone(), background.clone())),
         tokio::spawn(crate::webhook::run_dispatcher(app.clone(), background.clone())),
+        tokio::spawn(crate::announce::run_outbox(app.clone(), background.clone())),
+        tokio::spawn(run_doctor(app.clone(), background.clone())),
         tokio::spawn(watchdog(app.clone(), background.clone())),
         // Sweeps stop with the signal (a sweep is not a job: it resumes on the next schedule).
         tokio::spawn(crate::sweep::scheduler(app.clone(), name, shutdown.clone())),
     ];
     notify(&[sd_notify::NotifyState::Ready, sd_notify::NotifyState::Status("processing uploads")]);
-    let result = worker.await;
+    // A wedged worker must not make the daemon deaf to SIGTERM: past the grace and a margin,
+    // it is abandoned.
+    let stop_limit = app.cfg.worker.shutdown_grace.get() + STOP_MARGIN;
+    let result = tokio::select! {
+        r = &mut worker => r,
+        _ = async { shutdown.cancelled().await; tokio::time::sleep(stop_limit).await } => {
+            tracing::error!("{}", DaemonError::StopTimedOut);
+            worker.abort();
+            background.cancel();
+            for t in tasks {
+                t.abort();
+            }
+            signals.abort();
+            return Err(DaemonError::StopTimedOut);
+        }
+    };
     let requested = shutdown.is_cancelled();
     shutdown.cancel();
     background.cancel();
@@ -109,12 +159,10 @@ fn spawn_signal_handler(
     shutdown: CancellationToken,
     reload: Reload,
     current: Arc<Config>,
-) -> Result<tokio::task::JoinHandle<()>, DaemonError> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).map_err(DaemonError::Signals)?;
-    let mut int = signal(SignalKind::interrupt()).map_err(DaemonError::Signals)?;
-    let mut hup = signal(SignalKind::hangup()).map_err(DaemonError::Signals)?;
-    Ok(tokio::spawn(async move {
+    signals: Signals,
+) -> tokio::task::JoinHandle<()> {
+    let Signals { mut term, mut int, mut hup } = signals;
+    tokio::spawn(async move {
         loop {
             tokio::select! {
                 _ = term.recv() => { tracing::info!("SIGTERM received; shutting down gracefully."); break; }
@@ -124,7 +172,7 @@ fn spawn_signal_handler(
         }
         notify(&[sd_notify::NotifyState::Stopping]);
         shutdown.cancel();
-    }))
+    })
 }
 
 fn reload_config(reload: &Reload, current: &Config) {
@@ -165,7 +213,7 @@ async fn watchdog(app: Arc<App>, stop: CancellationToken) {
     let interval =
         if std::env::var_os("NOTIFY_SOCKET").is_some() { sd_notify::watchdog_enabled().map(|d| d / 2) } else { None };
     let tick = interval.unwrap_or(Duration::from_secs(1)).min(Duration::from_secs(1));
-    let stall = crate::http::Health::stall_limit(&app);
+    let stall = crate::health::Health::stall_limit(&app.cfg.queue);
     let mut last_ping = std::time::Instant::now();
     loop {
         app.health.tick();
@@ -193,6 +241,14 @@ async fn sample_queue(app: Arc<App>, stop: CancellationToken) {
     let mut last_readiness: Option<std::time::Instant> = None;
     loop {
         if last_readiness.is_none_or(|t| t.elapsed() >= Duration::from_secs(15)) {
+            // clamd's self-test runs at start and whenever it is due, not only when a scan
+            // needs it: readiness reports whether clamd can be trusted right now.
+            if let Some(s) = &app.scanner
+                && s.trusted().is_err()
+                && let Err(e) = s.check().await
+            {
+                tracing::debug!(error = %e, "clamd check failed.");
+            }
             crate::http::readiness(&app).await;
             last_readiness = Some(std::time::Instant::now());
         }
@@ -215,6 +271,31 @@ async fn sample_queue(app: Arc<App>, stop: CancellationToken) {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+        }
+    }
+}
+
+/// The checks of `uploadd doctor`, at start and every hour, as `uploadd_doctor_check_ok`;
+/// failures are logged with their fix.
+async fn run_doctor(app: Arc<App>, stop: CancellationToken) {
+    loop {
+        let deps = crate::doctor::Deps {
+            cfg: &app.cfg,
+            db: Ok(&app.db),
+            queue: Ok(&app.queue),
+            storage: Ok(&app.storage),
+            scanner: app.scanner.as_ref(),
+        };
+        for c in crate::doctor::diagnose(deps).await {
+            let ok = c.level != crate::doctor::Level::Fail;
+            app.metrics.doctor_check_ok.with_label_values(&[c.check.as_str()]).set(i64::from(ok));
+            if !ok {
+                tracing::error!(check = %c.check, found = %c.found, fix = c.fix.as_deref().unwrap_or(""), "A doctor check failed.");
+            }
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
         }
     }
 }

@@ -8,7 +8,7 @@
 //!   only an operator's `jobs retry` reopens `failed`/`cancelled` ones;
 //! - every transaction begins with a write, so SQLite never has to upgrade a read lock.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -16,6 +16,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use uuid::Uuid;
 
+mod migrations;
 mod sweeps;
 mod webhooks;
 
@@ -34,6 +35,8 @@ pub enum DbError {
     Migration { version: i64, name: &'static str, source: sqlx::Error },
     #[error("corrupt value in column {column}: {value:?}")]
     Corrupt { column: &'static str, value: String },
+    #[error("source {key:?} is already claimed by an unfinished upload")]
+    SourceInUse { key: String },
 }
 
 /// The life of an upload.
@@ -117,6 +120,8 @@ pub struct UploadRecord {
     pub bytes: Option<u64>,
     pub sha256: Option<String>,
     pub media: Option<serde_json::Value>,
+    /// `{ "blurhash", "thumbhash", "dominant_color" }` of a ready image or video poster.
+    pub placeholders: Option<serde_json::Value>,
     pub attempts: u32,
     pub deliveries: u32,
     pub progress: Option<u8>,
@@ -141,6 +146,16 @@ pub enum Claim {
     Terminal(Box<UploadRecord>),
     /// The id belongs to a different source or profile: this job must not touch it.
     Conflict(Box<UploadRecord>),
+    /// Another unfinished upload claims this source key: this job was recorded as rejected
+    /// (`source_in_use`) without touching the file.
+    SourceInUse(Box<UploadRecord>),
+    /// A sweep is deleting this upload's old objects right now: try again shortly.
+    SweepLocked,
+}
+
+/// A write refused by the unique claim on unfinished uploads' source keys.
+fn is_source_claimed(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_unique_violation())
 }
 
 /// Shared handle to the database.
@@ -149,27 +164,6 @@ pub struct Db {
     pool: AnyPool,
     is_sqlite: bool,
 }
-
-struct Migration {
-    version: i64,
-    name: &'static str,
-    /// Both databases, unless `postgres` replaces it there.
-    sql: &'static str,
-    postgres: Option<&'static str>,
-}
-
-const MIGRATIONS: &[Migration] = &[
-    Migration { version: 1, name: "uploads", sql: include_str!("../migrations/0001_uploads.sql"), postgres: None },
-    Migration { version: 2, name: "webhooks", sql: include_str!("../migrations/0002_webhooks.sql"), postgres: None },
-    Migration { version: 3, name: "sweeps", sql: include_str!("../migrations/0003_sweeps.sql"), postgres: None },
-    Migration { version: 4, name: "announced", sql: include_str!("../migrations/0004_announced.sql"), postgres: None },
-    Migration {
-        version: 5,
-        name: "output keys in byte order",
-        sql: "SELECT 1",
-        postgres: Some(include_str!("../migrations/0005_output_keys_bytewise.pg.sql")),
-    },
-];
 
 impl Db {
     /// Connects (creating the SQLite file and its directory if needed). Does not migrate.
@@ -204,59 +198,24 @@ impl Db {
         &self.pool
     }
 
-    /// Applies pending migrations, serialised across processes (Postgres advisory lock; SQLite's
-    /// write lock).
-    pub async fn migrate(&self) -> Result<Vec<i64>, DbError> {
-        let mut conn = self.pool.acquire().await?;
-        if !self.is_sqlite {
-            sqlx::query("SELECT pg_advisory_lock(72091150)").execute(&mut *conn).await?;
-        }
-        let result = async {
-            sqlx::raw_sql(
-                "CREATE TABLE IF NOT EXISTS uploadd_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-            )
-            .execute(&mut *conn)
-            .await?;
-            let applied: HashSet<i64> = sqlx::query("SELECT version FROM uploadd_migrations")
-                .fetch_all(&mut *conn)
-                .await?
-                .iter()
-                .map(|r| r.try_get::<i64, _>(0))
-                .collect::<Result<_, _>>()?;
-            let mut done = Vec::new();
-            for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
-                let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-                let step = async {
-                    let sql = if self.is_sqlite { m.sql } else { m.postgres.unwrap_or(m.sql) };
-                    sqlx::raw_sql(sql).execute(&mut *tx).await?;
-                    sqlx::query("INSERT INTO uploadd_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-                        .bind(m.version)
-                        .bind(m.name)
-                        .bind(now_ms())
-                        .execute(&mut *tx)
-                        .await?;
-                    Ok::<_, sqlx::Error>(())
-                }
-                .await;
-                match step {
-                    Ok(()) => tx.commit().await?,
-                    Err(source) => {
-                        return Err(DbError::Migration {
-                            version: m.version,
-                            name: m.name,
-                            source,
-                        });
-                    }
-                }
-                done.push(m.version);
-            }
-            Ok::<_, DbError>(done)
-        }
-        .await;
-        if !self.is_sqlite {
-            sqlx::query("SELECT pg_advisory_unlock(72091150)").execute(&mut *conn).await?;
-        }
-        result
+    /// Proves the uploads table is writable: a row inserted and removed in a transaction that
+    /// is rolled back (nothing is left, whatever happens).
+    pub async fn write_probe(&self) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
+        let id = format!("doctor-{}", Uuid::new_v4().simple());
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO uploads (id, profile, status, source_key, created_at, updated_at) VALUES ($1, '', 'cancelled', '', $2, $3)",
+        )
+        .bind(&id)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE uploads SET updated_at = $1 WHERE id = $2").bind(now).bind(&id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM uploads WHERE id = $1").bind(&id).execute(&mut *tx).await?;
+        tx.rollback().await?;
+        Ok(())
     }
 
     pub async fn health_check(&self) -> Result<(), DbError> {
@@ -282,7 +241,8 @@ impl Db {
         .bind(now)
         .bind(now)
         .execute(&self.pool)
-        .await?;
+        .await
+        .map_err(|e| if is_source_claimed(&e) { DbError::SourceInUse { key: job.source_key.clone() } } else { e.into() })?;
         Ok(res.rows_affected() == 1)
     }
 
@@ -291,7 +251,23 @@ impl Db {
     pub async fn claim(&self, job: &UploadJob, attempt: u32, delivery: u32) -> Result<Claim, DbError> {
         let id = job.upload_id.to_string();
         let now = now_ms();
-        sqlx::query(
+        // One transaction that begins by taking this upload's sweep-lock row: a sweep deleting
+        // the upload's objects holds it (the claim waits, then sees the lock); a sweep that
+        // comes after sees the upload in progress and leaves its objects alone.
+        let mut tx = self.pool.begin().await?;
+        let until: i64 = sqlx::query_scalar(
+            "INSERT INTO sweep_locks (upload_id, until_ms) VALUES ($1, 0) \
+             ON CONFLICT (upload_id) DO UPDATE SET until_ms = sweep_locks.until_ms RETURNING until_ms",
+        )
+        .bind(&id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if until > now {
+            tx.rollback().await?;
+            return Ok(Claim::SweepLocked);
+        }
+        sqlx::query("DELETE FROM sweep_locks WHERE upload_id = $1").bind(&id).execute(&mut *tx).await?;
+        let inserted = sqlx::query(
             "INSERT INTO uploads (id, profile, status, source_key, declared_type, original_filename, metadata, callback_url, created_at, updated_at) \
              VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
         )
@@ -304,8 +280,16 @@ impl Db {
         .bind(job.callback_url.clone())
         .bind(now)
         .bind(now)
-        .execute(&self.pool)
-        .await?;
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_source_claimed(&e) => {
+                tx.rollback().await?;
+                return self.reject_source_in_use(job).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
         let updated = sqlx::query(&format!(
             "UPDATE uploads SET status = 'processing', attempts = $1, deliveries = $2, progress = NULL, \
              next_attempt_at = NULL, started_at = COALESCE(started_at, $3), updated_at = $4 \
@@ -318,8 +302,9 @@ impl Db {
         .bind(&id)
         .bind(&job.source_key)
         .bind(&job.profile)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         let row = self
             .get(&id)
             .await?
@@ -331,6 +316,78 @@ impl Db {
         } else {
             Claim::Terminal(Box::new(row))
         })
+    }
+
+    /// Records a job whose source key another unfinished upload claims, as `rejected`.
+    async fn reject_source_in_use(&self, job: &UploadJob) -> Result<Claim, DbError> {
+        let id = job.upload_id.to_string();
+        let holder: Option<String> = sqlx::query(&format!(
+            "SELECT id FROM uploads WHERE source_key = $1 AND status NOT IN {TERMINAL_SQL} AND source_key <> ''"
+        ))
+        .bind(&job.source_key)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| r.try_get::<String, _>(0))
+        .transpose()?;
+        let message = format!(
+            "source {:?} is claimed by unfinished upload {}; this job was not processed and the file was not touched",
+            job.source_key,
+            holder.as_deref().unwrap_or("(finished meanwhile)")
+        );
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO uploads (id, profile, status, source_key, declared_type, original_filename, metadata, callback_url, \
+             reason_code, error, created_at, updated_at, finished_at) \
+             VALUES ($1, $2, 'rejected', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&id)
+        .bind(&job.profile)
+        .bind(&job.source_key)
+        .bind(job.declared_type.clone())
+        .bind(job.original_filename.clone())
+        .bind(serde_json::to_string(&job.metadata).unwrap_or_else(|_| "{}".into()))
+        .bind(job.callback_url.clone())
+        .bind(crate::outcome::Reason::SourceInUse.as_str())
+        .bind(&message)
+        .bind(now)
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        let row = self
+            .get(&id)
+            .await?
+            .ok_or_else(|| DbError::Corrupt { column: "id", value: format!("{id} vanished during claim") })?;
+        Ok(if row.status.is_terminal() && row.source_key == job.source_key {
+            Claim::SourceInUse(Box::new(row))
+        } else {
+            Claim::Conflict(Box::new(row))
+        })
+    }
+
+    /// Records a job that was cancelled before any worker took it (it never had a row).
+    pub async fn record_cancelled(&self, job: &UploadJob, message: &str) -> Result<bool, DbError> {
+        let now = now_ms();
+        let res = sqlx::query(
+            "INSERT INTO uploads (id, profile, status, source_key, declared_type, original_filename, metadata, callback_url, \
+             reason_code, error, created_at, updated_at, finished_at) \
+             VALUES ($1, $2, 'cancelled', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(job.upload_id.to_string())
+        .bind(&job.profile)
+        .bind(&job.source_key)
+        .bind(job.declared_type.clone())
+        .bind(job.original_filename.clone())
+        .bind(serde_json::to_string(&job.metadata).unwrap_or_else(|_| "{}".into()))
+        .bind(job.callback_url.clone())
+        .bind(crate::outcome::Reason::Cancelled.as_str())
+        .bind(message)
+        .bind(now)
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(res.rows_affected() == 1)
     }
 
     /// Checkpoint after a clean scan.
@@ -400,6 +457,20 @@ impl Db {
         Ok(res.rows_affected() == 1)
     }
 
+    /// A job handed back to wait (for capacity): `queued` again until `next_attempt_at`.
+    pub async fn requeue(&self, id: Uuid, next_attempt_at: i64) -> Result<bool, DbError> {
+        let res = sqlx::query(&format!(
+            "UPDATE uploads SET status = 'queued', progress = NULL, next_attempt_at = $1, updated_at = $2 \
+             WHERE id = $3 AND status NOT IN {TERMINAL_SQL}"
+        ))
+        .bind(next_attempt_at)
+        .bind(now_ms())
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(res.rows_affected() == 1)
+    }
+
     /// Ends a non-terminal upload as `rejected`, `failed` or `cancelled`. Returns false when the
     /// row was already terminal (someone else finished it).
     pub async fn finish(&self, id: Uuid, status: Status, code: &str, message: &str) -> Result<bool, DbError> {
@@ -426,9 +497,10 @@ impl Db {
         let now = now_ms();
         let res = sqlx::query(
             "INSERT INTO uploads (id, profile, status, source_key, reason_code, error, created_at, updated_at, finished_at) \
-             VALUES ($1, '', 'rejected', '', 'invalid_job', $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+             VALUES ($1, '', 'rejected', '', $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
         )
         .bind(id.to_string())
+        .bind(crate::outcome::Reason::InvalidJob.as_str())
         .bind(message)
         .bind(now)
         .bind(now)
@@ -440,16 +512,22 @@ impl Db {
 
     /// The commit: the row becomes `ready` with all outputs, atomically, only if it is still ours
     /// (not terminal). Returns false (and changes nothing) otherwise.
-    pub async fn commit_ready(&self, id: Uuid, outputs: &[OutputRecord]) -> Result<bool, DbError> {
+    pub async fn commit_ready(
+        &self,
+        id: Uuid,
+        outputs: &[OutputRecord],
+        placeholders: Option<&serde_json::Value>,
+    ) -> Result<bool, DbError> {
         let id = id.to_string();
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let res = sqlx::query(&format!(
             "UPDATE uploads SET status = 'ready', reason_code = NULL, error = NULL, progress = 100, next_attempt_at = NULL, \
-             finished_at = $1, updated_at = $2 WHERE id = $3 AND status NOT IN {TERMINAL_SQL}"
+             finished_at = $1, updated_at = $2, placeholders = $3 WHERE id = $4 AND status NOT IN {TERMINAL_SQL}"
         ))
         .bind(now)
         .bind(now)
+        .bind(placeholders.map(|p| p.to_string()))
         .bind(&id)
         .execute(&mut *tx)
         .await?;
@@ -497,6 +575,20 @@ impl Db {
         Ok(())
     }
 
+    /// Terminal uploads whose outcome has not been announced (the outbox), finished before
+    /// `before_ms`, oldest first.
+    pub async fn unannounced(&self, before_ms: i64, limit: u32) -> Result<Vec<String>, DbError> {
+        let rows = sqlx::query(&format!(
+            "SELECT id FROM uploads WHERE (announced_status IS NULL OR announced_status <> status) \
+             AND status IN {TERMINAL_SQL} AND updated_at < $1 ORDER BY updated_at LIMIT $2"
+        ))
+        .bind(before_ms)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| r.try_get::<String, _>(0).map_err(DbError::from)).collect()
+    }
+
     /// Operator retry: reopens a `failed`, `cancelled` or `rejected` upload as `queued`.
     pub async fn reopen(&self, id: Uuid) -> Result<bool, DbError> {
         let res = sqlx::query(
@@ -506,7 +598,8 @@ impl Db {
         .bind(now_ms())
         .bind(id.to_string())
         .execute(&self.pool)
-        .await?;
+        .await
+        .map_err(|e| if is_source_claimed(&e) { DbError::SourceInUse { key: format!("of upload {id}") } } else { e.into() })?;
         Ok(res.rows_affected() == 1)
     }
 
@@ -569,7 +662,7 @@ impl Db {
 }
 
 const UPLOAD_COLUMNS: &str = "id, profile, status, source_key, declared_type, original_filename, metadata, callback_url, \
-    detected_type, bytes, sha256, scanned_sha256, media, reason_code, error, attempts, deliveries, progress, next_attempt_at, \
+    detected_type, bytes, sha256, scanned_sha256, media, placeholders, reason_code, error, attempts, deliveries, progress, next_attempt_at, \
     created_at, updated_at, started_at, finished_at";
 
 fn upload_from_row(r: &AnyRow) -> Result<UploadRecord, DbError> {
@@ -577,6 +670,7 @@ fn upload_from_row(r: &AnyRow) -> Result<UploadRecord, DbError> {
     let status = Status::parse(&status).ok_or(DbError::Corrupt { column: "status", value: status })?;
     let metadata: String = r.try_get("metadata")?;
     let media: Option<String> = r.try_get("media")?;
+    let placeholders: Option<String> = r.try_get("placeholders")?;
     let ts =
         |col: &str| -> Result<Option<String>, sqlx::Error> { Ok(r.try_get::<Option<i64>, _>(col)?.map(format_ms)) };
     let u32_of = |col: &str| -> Result<u32, sqlx::Error> { Ok(u32::try_from(r.try_get::<i64, _>(col)?).unwrap_or(0)) };
@@ -594,6 +688,7 @@ fn upload_from_row(r: &AnyRow) -> Result<UploadRecord, DbError> {
         bytes: r.try_get::<Option<i64>, _>("bytes")?.and_then(|b| u64::try_from(b).ok()),
         sha256: r.try_get("sha256")?,
         media: media.and_then(|m| serde_json::from_str(&m).ok()),
+        placeholders: placeholders.and_then(|p| serde_json::from_str(&p).ok()),
         attempts: u32_of("attempts")?,
         deliveries: u32_of("deliveries")?,
         progress: r.try_get::<Option<i64>, _>("progress")?.and_then(|p| u8::try_from(p).ok()),

@@ -46,6 +46,8 @@ pub struct DemoRow {
     pub reason: Option<String>,
     pub detected_type: Option<String>,
     pub outputs: Vec<DemoOutput>,
+    /// `{ "blurhash", "thumbhash", "dominant_color" }` for a ready image or video.
+    pub placeholders: Option<serde_json::Value>,
 }
 
 impl DemoRow {
@@ -156,6 +158,7 @@ async fn collect(app: &App, ids: &[(Uuid, String)]) -> Result<Vec<DemoRow>, Demo
                         bytes: o.bytes,
                     })
                     .collect(),
+                placeholders: r.placeholders,
             },
             None => DemoRow {
                 id: id.to_string(),
@@ -164,6 +167,7 @@ async fn collect(app: &App, ids: &[(Uuid, String)]) -> Result<Vec<DemoRow>, Demo
                 reason: None,
                 detected_type: None,
                 outputs: Vec::new(),
+                placeholders: None,
             },
         });
     }

@@ -2,7 +2,7 @@
 //!
 //! One entry per terminal state on the Redis stream `{namespace}:events` (bounded with
 //! `MAXLEN ~`), with flat string fields so any client can read it without a JSON parser, plus
-//! `outputs` as a JSON array.
+//! `outputs` as a JSON array and `placeholders` as a JSON object (empty when there are none).
 
 use crate::db::UploadRecord;
 
@@ -21,6 +21,7 @@ pub fn stream_fields(rec: &UploadRecord) -> Vec<(&'static str, String)> {
         ("error", rec.reason.clone().unwrap_or_default()),
         ("detected_type", rec.detected_type.clone().unwrap_or_default()),
         ("outputs", outputs),
+        ("placeholders", rec.placeholders.as_ref().map(|p| p.to_string()).unwrap_or_default()),
         ("finished_at", rec.finished_at.clone().unwrap_or_default()),
     ]
 }

@@ -4,7 +4,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -16,76 +15,12 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
-use crate::units::now_ms;
+use crate::health::Health;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: String, source: std::io::Error },
-}
-
-/// Liveness facts the worker and the watchdog keep up to date.
-#[derive(Debug, Default)]
-pub struct Health {
-    worker_running: AtomicBool,
-    last_loop_ms: AtomicI64,
-    last_tick_ms: AtomicI64,
-    /// The running worker's job slots: while none is free the fetch loop rightly waits.
-    slots: std::sync::Mutex<Option<Arc<tokio::sync::Semaphore>>>,
-}
-
-impl Health {
-    pub fn worker_started(&self, slots: Arc<tokio::sync::Semaphore>) {
-        *self.slots.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(slots);
-        self.worker_running.store(true, Ordering::Relaxed);
-        self.loop_alive();
-    }
-
-    /// Every slot is held: by running jobs, by settlements waiting for the queue to come back,
-    /// or by a fetch in progress (each bounded by `job_timeout` or the queue's timeouts).
-    fn all_slots_busy(&self) -> bool {
-        self.slots
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .as_ref()
-            .is_some_and(|s| s.available_permits() == 0)
-    }
-
-    /// How long the fetch loop may go without coming round while it has free slots: longer
-    /// than two queue round trips at their timeout, and than three polls.
-    pub fn stall_limit(app: &App) -> Duration {
-        let q = &app.cfg.queue;
-        (q.poll_interval.get() * 3).max(q.response_timeout.get() * 2).max(Duration::from_secs(30))
-    }
-    pub fn worker_stopped(&self) {
-        self.worker_running.store(false, Ordering::Relaxed);
-    }
-    /// The fetch loop came round (or is waiting for work).
-    pub fn loop_alive(&self) {
-        self.last_loop_ms.store(now_ms(), Ordering::Relaxed);
-    }
-    /// The runtime ran a timer task.
-    pub fn tick(&self) {
-        self.last_tick_ms.store(now_ms(), Ordering::Relaxed);
-    }
-
-    /// Why the process is not healthy, if it is not. The fetch loop is wedged if it has not come
-    /// round for `stall` while it had free slots; busy slots are bounded by `job_timeout`.
-    pub fn problem(&self, stall: Duration) -> Option<String> {
-        if !self.worker_running.load(Ordering::Relaxed) {
-            return Some("the worker loop is not running".into());
-        }
-        let stall_ms = i64::try_from(stall.as_millis()).unwrap_or(i64::MAX);
-        let idle_for = now_ms() - self.last_loop_ms.load(Ordering::Relaxed);
-        if idle_for > stall_ms && !self.all_slots_busy() {
-            return Some(format!("the worker loop has not run for {}s with free slots", idle_for / 1000));
-        }
-        let tick = self.last_tick_ms.load(Ordering::Relaxed);
-        if tick > 0 && now_ms() - tick > stall_ms {
-            return Some("the runtime's timer task has stalled".into());
-        }
-        None
-    }
 }
 
 /// Serves until `stop`. Binding errors are returned at once (a taken port is a config error).
@@ -143,7 +78,7 @@ async fn route(app: &App, req: Request<hyper::body::Incoming>) -> Response<Full<
     }
     match req.uri().path() {
         "/metrics" => response(StatusCode::OK, "text/plain; version=0.0.4; charset=utf-8", app.metrics.render()),
-        "/healthz" => match app.health.problem(Health::stall_limit(app)) {
+        "/healthz" => match app.health.problem(Health::stall_limit(&app.cfg.queue)) {
             None => response(
                 StatusCode::OK,
                 "application/json",
@@ -173,7 +108,7 @@ pub async fn readiness(app: &App) -> (bool, serde_json::Map<String, serde_json::
     let clamd = async {
         match &app.scanner {
             None => None,
-            Some(s) => Some(check(t, s.ping()).await),
+            Some(s) => Some(check(t, s.ping()).await.and_then(|()| s.trusted().map_err(|e| e.to_string()))),
         }
     };
     let (q, d, s, c) = tokio::join!(queue, db, storage, clamd);
@@ -189,6 +124,14 @@ pub async fn readiness(app: &App) -> (bool, serde_json::Map<String, serde_json::
     record("storage", s);
     if let Some(c) = c {
         record("clamd", c);
+    }
+    // A dependency the worker found down stays "not ready" until its breaker closes.
+    for b in app.breakers.open() {
+        ok = false;
+        checks.insert(
+            format!("circuit:{}", b.dependency.as_str()),
+            json!(format!("open for {}s: {}", b.open_for.as_secs(), b.last_error)),
+        );
     }
     (ok, checks)
 }

@@ -94,6 +94,15 @@ pub fn upload_id_for_task(task_id: &str, raw: &str) -> Uuid {
         .unwrap_or_else(|| Uuid::new_v5(&TASK_ID_NAMESPACE, task_id.as_bytes()))
 }
 
+/// The upload id recorded for a queue entry whose task id is not even text: derived from its
+/// bytes, stable across deliveries.
+pub fn upload_id_for_raw_task(task_id: &[u8]) -> Uuid {
+    std::str::from_utf8(task_id)
+        .ok()
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .unwrap_or_else(|| Uuid::new_v5(&TASK_ID_NAMESPACE, task_id))
+}
+
 impl UploadJob {
     /// Parses and validates a payload taken off the queue.
     pub fn parse(task_id: &str, raw: &str, incoming_prefix: &str) -> Result<UploadJob, JobError> {
@@ -113,7 +122,8 @@ impl UploadJob {
             "callback_url",
         ];
         if let Some(unknown) = obj.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-            return Err(JobError::UnknownField(truncate(unknown, 64)));
+            // The name is the producer's: made printable before it reaches a terminal or a log.
+            return Err(JobError::UnknownField(crate::units::printable(unknown, 64)));
         }
         let str_field = |name: &'static str| -> Result<Option<String>, JobError> {
             match obj.get(name) {
@@ -174,6 +184,9 @@ impl UploadJob {
                             format!("keys must be 1–{MAX_METADATA_KEY_LEN} printable characters"),
                         ));
                     }
+                    if v.chars().any(char::is_control) {
+                        return Err(invalid("metadata", "values must not contain control characters"));
+                    }
                     if v.len() > MAX_METADATA_VALUE_LEN {
                         return Err(invalid(
                             "metadata",
@@ -193,6 +206,9 @@ impl UploadJob {
             }
             Some(u) if !(u.starts_with("https://") || u.starts_with("http://")) => {
                 return Err(invalid("callback_url", "must be an http(s) URL"));
+            }
+            Some(u) if u.chars().any(|c| c.is_control() || c.is_whitespace()) => {
+                return Err(invalid("callback_url", "must not contain control characters or spaces"));
             }
             Some(u) => Some(u),
         };
@@ -275,10 +291,6 @@ pub fn sanitize_filename(name: &str) -> Option<String> {
     let cleaned: String = last.chars().filter(|c| !c.is_control()).take(MAX_FILENAME_CHARS).collect();
     let trimmed = cleaned.trim().trim_start_matches('.');
     if trimmed.is_empty() { None } else { Some(trimmed.to_owned()) }
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
 }
 
 #[cfg(test)]
@@ -366,6 +378,24 @@ mod tests {
             serde_json::json!({"source_key":"incoming/x","profile":"p","original_filename": "a".repeat(5000)})
                 .to_string();
         assert!(matches!(parse(&huge_name), Err(JobError::Invalid { field: "original_filename", .. })));
+    }
+
+    #[test]
+    fn control_characters_never_get_through() {
+        let e = parse("{\"source_key\":\"incoming/x\",\"profile\":\"p\",\"\\u001b[2J\\u001b[31mEVIL\":1}").unwrap_err();
+        let shown = e.to_string();
+        assert!(!shown.contains('\u{1b}') && shown.contains("\\u{1b}[2J"), "{shown}");
+        for (field, value) in [
+            ("callback_url", serde_json::json!("https://h.example/\u{1b}[31m")),
+            ("callback_url", serde_json::json!("https://h.example/a b")),
+            ("callback_url", serde_json::json!("https://h.example/\r\nX-Injected: 1")),
+            ("metadata", serde_json::json!({"k": "a\u{7}b"})),
+            ("metadata", serde_json::json!({"k": "line\nbreak"})),
+            ("metadata", serde_json::json!({"\u{1b}k": "v"})),
+        ] {
+            let raw = serde_json::json!({"source_key": "incoming/x", "profile": "p", field: value}).to_string();
+            assert!(matches!(parse(&raw), Err(JobError::Invalid { .. })), "{field}: {value}");
+        }
     }
 
     #[test]

@@ -5,8 +5,11 @@
 //! (or transcodes video), stores the outputs under `uploads/{id}/` and commits the result to
 //! the database. See ARCHITECTURE.md for the map and the invariants.
 //!
-//! Crate map:
-//! - [`config`], [`units`] — typed configuration (TOML + `UPLOADD_*` env), sizes and durations
+//! Crate map (layers import only downwards; `tests/architecture.rs` keeps it so):
+//! - [`outcome`], [`formats`], [`units`], [`backoff`], [`health`], [`failpoint`] — the shared
+//!   vocabulary: stages, reason codes and failures; the media type registry; units; backoff;
+//!   liveness; fault injection
+//! - [`config`] — typed configuration (TOML + `UPLOADD_*` env), validated once
 //! - [`job`] — the job payload (the producer contract) and its validation
 //! - [`queue`] — at-least-once queue: Redis (production) and SQLite (embedded)
 //! - [`db`] — upload state (PostgreSQL / SQLite via sqlx)
@@ -17,24 +20,33 @@
 //! - [`pipeline`] — the stages and their failure classification; [`process`] — the only place
 //!   that spawns children (ffmpeg, ffprobe)
 //! - [`worker`], [`daemon`] — the runtime: fetch, run, settle, heartbeat, shutdown
-//! - [`app`] — wiring; [`metrics`], [`http`], [`events`], [`webhook`], [`telemetry`] — what
+//! - [`app`] — the container of opened dependencies; [`announce`] — terminal announcements and
+//!   their outbox; [`metrics`], [`http`], [`events`], [`webhook`], [`telemetry`] — what
 //!   operators and producers see
 //! - [`producer`], [`demo`] — enqueueing from Rust and the embedded quick start; [`admin`] —
-//!   the operator tools behind `uploadd jobs`
-//! - [`workdir`], [`failpoint`] — per-job temp dirs and the CPU pool; fault injection for tests
+//!   the operator tools behind `uploadd jobs`; [`doctor`] — `uploadd doctor`, the checks of
+//!   how the services around uploadd are configured
+//! - [`workdir`] — per-job temp dirs and the CPU pool
 
 pub mod admin;
+pub mod announce;
 pub mod app;
+pub mod backoff;
+pub mod breaker;
 pub mod config;
 pub mod daemon;
 pub mod db;
 pub mod demo;
+pub mod doctor;
 pub mod events;
 pub mod failpoint;
+pub mod formats;
+pub mod health;
 pub mod http;
 pub mod job;
 pub mod media;
 pub mod metrics;
+pub mod outcome;
 pub mod pipeline;
 pub mod process;
 pub mod producer;

@@ -33,6 +33,9 @@ pub struct Metrics {
     pub webhook_deliveries: IntCounterVec,
     pub heartbeat: Gauge,
     pub ready: IntGaugeVec,
+    pub breaker_open: IntGaugeVec,
+    pub deferred: IntCounterVec,
+    pub doctor_check_ok: IntGaugeVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -139,6 +142,28 @@ impl Metrics {
                 ),
                 &["dependency"],
             )),
+            breaker_open: must(IntGaugeVec::new(
+                Opts::new(
+                    "uploadd_dependency_circuit_open",
+                    "1 while a dependency's circuit breaker is open (the worker fetches nothing meanwhile).",
+                ),
+                &["dependency"],
+            )),
+            deferred: must(IntCounterVec::new(
+                Opts::new(
+                    "uploadd_jobs_deferred_total",
+                    "Jobs handed back without spending an attempt, by cause (a dependency that was down, or \
+                     video_capacity when every transcode slot was busy).",
+                ),
+                &["cause"],
+            )),
+            doctor_check_ok: must(IntGaugeVec::new(
+                Opts::new(
+                    "uploadd_doctor_check_ok",
+                    "1 when the check of `uploadd doctor` passed (ok or warn) at its last run in the daemon, 0 when it failed.",
+                ),
+                &["check"],
+            )),
             registry: registry.clone(),
         };
         reg(Box::new(m.jobs.clone()));
@@ -164,6 +189,14 @@ impl Metrics {
         reg(Box::new(m.webhook_deliveries.clone()));
         reg(Box::new(m.heartbeat.clone()));
         reg(Box::new(m.ready.clone()));
+        reg(Box::new(m.breaker_open.clone()));
+        reg(Box::new(m.deferred.clone()));
+        reg(Box::new(m.doctor_check_ok.clone()));
+        for dep in crate::outcome::Dependency::ALL {
+            m.breaker_open.with_label_values(&[dep.as_str()]);
+            m.deferred.with_label_values(&[dep.as_str()]);
+        }
+        m.deferred.with_label_values(&["video_capacity"]);
         let build = must(IntGaugeVec::new(
             Opts::new("uploadd_build_info", "Build information; the value is always 1."),
             &["version"],
@@ -175,7 +208,7 @@ impl Metrics {
         for state in ["pending", "scheduled", "running", "dead"] {
             m.queue_jobs.with_label_values(&[state]);
         }
-        for stage in crate::pipeline::Stage::ALL {
+        for stage in crate::outcome::Stage::ALL {
             m.stage_duration.with_label_values(&[stage.as_str()]);
             for kind in ["transient", "permanent"] {
                 m.stage_failures.with_label_values(&[stage.as_str(), kind]);
@@ -208,7 +241,7 @@ impl Metrics {
     }
 
     /// Times a stage; the histogram is observed when the guard drops, so cancelled stages count.
-    pub fn time_stage(&self, stage: crate::pipeline::Stage) -> prometheus::HistogramTimer {
+    pub fn time_stage(&self, stage: crate::outcome::Stage) -> prometheus::HistogramTimer {
         self.stage_duration.with_label_values(&[stage.as_str()]).start_timer()
     }
 }

@@ -1,4 +1,5 @@
-//! The only place that spawns child processes (ffprobe, and ffmpeg through `ffmpeg-sidecar`).
+//! The only place that spawns child processes (ffprobe, ffmpeg through `ffmpeg-sidecar`, and
+//! the HEIF decoder `uploadd heif-decode`).
 //!
 //! Every child runs in its own process group with a niceness and a file-size limit, has a
 //! wall-clock deadline, and is killed — its whole group, so no orphaned grandchildren — at the
@@ -16,10 +17,15 @@ use ffmpeg_sidecar::event::{FfmpegEvent, LogLevel};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
-    #[error("cannot run {program}: {source} (is it installed? check video.ffmpeg / video.ffprobe)")]
+    #[error(
+        "cannot run {program}: {source} (is it installed? check video.ffmpeg / video.ffprobe / images.heif_decoder)"
+    )]
     Spawn { program: String, source: std::io::Error },
     #[error("{program} ran longer than its limit of {}s and was killed", limit.as_secs())]
     Timeout { program: String, limit: Duration },
+    /// Made no progress (its output time did not advance) for [`Limits::stall`].
+    #[error("{program} made no progress for {}s and was killed", after.as_secs())]
+    Stalled { program: String, after: Duration },
     #[error("{program} failed ({status}): {stderr}")]
     Failed { program: String, status: String, stderr: String },
     /// Killed from outside (SIGKILL from the OOM killer, SIGTERM/SIGINT from an operator): not
@@ -40,20 +46,31 @@ pub enum ProcessError {
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub timeout: Duration,
+    /// ffmpeg only: killed when its output time has not advanced for this long.
+    pub stall: Option<Duration>,
     pub nice: i32,
     /// Largest file the child may write (RLIMIT_FSIZE).
     pub max_file_bytes: u64,
+    /// Address-space cap (RLIMIT_AS): an allocation past it fails in the child instead of
+    /// growing until the OOM killer picks a process. Not for ffmpeg, whose thread stacks and
+    /// mappings make its virtual size a poor measure of its memory.
+    pub max_memory: Option<u64>,
 }
 
 fn name_of(program: &Path) -> String {
     program.file_name().map_or_else(|| program.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
-/// Runs in the child between fork and exec: own process group, lower priority, output cap.
+/// Runs in the child between fork and exec: own process group, lower priority, output and
+/// memory caps, an empty environment.
 fn confine(cmd: &mut std::process::Command, limits: Limits) {
     cmd.process_group(0);
+    // Nothing of the daemon's environment (storage keys, database URLs) reaches a child: a
+    // decoder exploited by a hostile file finds no credentials.
+    cmd.env_clear().env("PATH", "/usr/local/bin:/usr/bin:/bin");
     let nice = limits.nice;
     let fsize = limits.max_file_bytes;
+    let memory = limits.max_memory;
     // SAFETY: only async-signal-safe libc calls (setpriority, setrlimit) run in the child.
     unsafe {
         cmd.pre_exec(move || {
@@ -64,6 +81,10 @@ fn confine(cmd: &mut std::process::Command, limits: Limits) {
             libc::setpriority(libc::PRIO_PROCESS, 0, nice);
             let lim = libc::rlimit { rlim_cur: fsize as libc::rlim_t, rlim_max: fsize as libc::rlim_t };
             libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
+            if let Some(bytes) = memory {
+                let lim = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
+                libc::setrlimit(libc::RLIMIT_AS, &lim);
+            }
             Ok(())
         });
     }
@@ -151,17 +172,41 @@ pub async fn run_ffmpeg(
     let pid = Arc::new(AtomicI32::new(i32::try_from(child.as_inner().id()).unwrap_or(0)));
     let guard = KillOnDrop(pid.clone());
     let deadline = Instant::now() + limits.timeout;
+    let started = Instant::now();
+    // Milliseconds after `started` of the last progress (output time advancing).
+    let last_progress = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let watch_pid = pid.clone();
-    let timed_out = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flag = timed_out.clone();
-    // The deadline is enforced from a separate task: the event iterator below blocks.
+    let killed_for = Arc::new(AtomicI32::new(0)); // 1: deadline, 2: stall
+    let (flag, seen) = (killed_for.clone(), last_progress.clone());
+    // The limits are enforced from a separate task: the event iterator below blocks.
     let watchdog = tokio::spawn(async move {
-        tokio::time::sleep_until(deadline.into()).await;
-        if watch_pid.load(Ordering::SeqCst) > 0 {
-            flag.store(true, Ordering::SeqCst);
+        loop {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            if watch_pid.load(Ordering::SeqCst) <= 0 {
+                return;
+            }
+            let now = Instant::now();
+            let quiet = now.duration_since(started).saturating_sub(Duration::from_millis(seen.load(Ordering::SeqCst)));
+            let why = if now >= deadline {
+                1
+            } else if limits.stall.is_some_and(|s| quiet >= s) {
+                2
+            } else {
+                continue;
+            };
+            flag.store(why, Ordering::SeqCst);
             kill_group(watch_pid.swap(0, Ordering::SeqCst));
+            return;
         }
     });
+    let mut furthest = -1.0f64;
+    let mut progress = move |secs: f64| {
+        if secs > furthest {
+            furthest = secs;
+            last_progress.store(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX), Ordering::SeqCst);
+        }
+        progress(secs);
+    };
     let program = name.clone();
     let result = tokio::task::spawn_blocking(move || {
         let mut errors: Vec<String> = Vec::new();
@@ -195,8 +240,10 @@ pub async fn run_ffmpeg(
     pid.store(0, Ordering::SeqCst);
     drop(guard);
     let (status, errors) = result?;
-    if timed_out.load(Ordering::SeqCst) {
-        return Err(ProcessError::Timeout { program: name, limit: limits.timeout });
+    match killed_for.load(Ordering::SeqCst) {
+        1 => return Err(ProcessError::Timeout { program: name, limit: limits.timeout }),
+        2 => return Err(ProcessError::Stalled { program: name, after: limits.stall.unwrap_or_default() }),
+        _ => {}
     }
     if !status.success() {
         return Err(failure(name, status, tail(&errors.join("\n")), limits));
@@ -227,7 +274,13 @@ mod tests {
     #[tokio::test]
     async fn a_child_past_its_deadline_is_killed_with_its_group() {
         let start = Instant::now();
-        let limits = Limits { timeout: Duration::from_millis(300), nice: 0, max_file_bytes: 1 << 20 };
+        let limits = Limits {
+            timeout: Duration::from_millis(300),
+            stall: None,
+            nice: 0,
+            max_file_bytes: 1 << 20,
+            max_memory: None,
+        };
         // A grandchild in the background and a child in the foreground, both with a marker.
         let args = vec!["-c".to_owned(), "sleep 31.4159 & sleep 31.4159; echo done".to_owned()];
         let e = run_capture(Path::new("/bin/sh"), &args, limits).await.unwrap_err();
@@ -241,7 +294,8 @@ mod tests {
 
     #[tokio::test]
     async fn missing_programs_and_failures_are_reported() {
-        let limits = Limits { timeout: Duration::from_secs(5), nice: 0, max_file_bytes: 1 << 20 };
+        let limits =
+            Limits { timeout: Duration::from_secs(5), stall: None, nice: 0, max_file_bytes: 1 << 20, max_memory: None };
         let e = run_capture(Path::new("/nonexistent/ffprobe"), &[], limits).await.unwrap_err();
         assert!(matches!(e, ProcessError::Spawn { .. }) && e.to_string().contains("is it installed"), "{e}");
         let e = run_capture(Path::new("/bin/sh"), &["-c".into(), "echo boom >&2; exit 3".into()], limits)
@@ -252,7 +306,8 @@ mod tests {
 
     #[tokio::test]
     async fn signals_the_output_cap_and_a_full_disk_are_told_apart_from_bad_input() {
-        let limits = Limits { timeout: Duration::from_secs(5), nice: 0, max_file_bytes: 1 << 16 };
+        let limits =
+            Limits { timeout: Duration::from_secs(5), stall: None, nice: 0, max_file_bytes: 1 << 16, max_memory: None };
         async fn sh(script: &str, limits: Limits) -> Result<Vec<u8>, ProcessError> {
             run_capture(Path::new("/bin/sh"), &["-c".to_owned(), script.to_owned()], limits).await
         }
@@ -267,5 +322,45 @@ mod tests {
         let e =
             sh("echo 'av_interleaved_write_frame(): No space left on device' >&2; exit 1", limits).await.unwrap_err();
         assert!(matches!(e, ProcessError::DiskFull { .. }), "{e}");
+    }
+
+    /// An executable script standing in for ffmpeg (it ignores ffmpeg-sidecar's arguments).
+    fn fake_ffmpeg(dir: &Path, body: &str) -> std::path::PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join("ffmpeg");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[tokio::test]
+    async fn ffmpeg_without_progress_is_killed_as_stalled_but_progress_keeps_it_alive() {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = Limits {
+            timeout: Duration::from_secs(20),
+            stall: Some(Duration::from_millis(800)),
+            nice: 0,
+            max_file_bytes: 1 << 20,
+            max_memory: None,
+        };
+        let hung = fake_ffmpeg(dir.path(), "sleep 27.1828");
+        let start = Instant::now();
+        let e = run_ffmpeg(&hung, Vec::new(), limits, |_| {}).await.unwrap_err();
+        assert!(matches!(e, ProcessError::Stalled { .. }), "{e}");
+        assert!(start.elapsed() < Duration::from_secs(5), "killed soon after the stall limit");
+        let busy_dir = tempfile::tempdir().unwrap();
+        let busy = fake_ffmpeg(
+            busy_dir.path(),
+            "for i in 1 2 3 4 5 6 7 8; do echo \"frame=    $i fps=25 q=28.0 size=      1kB time=00:00:0$i.00 bitrate=1.0kbits/s speed=1x\" >&2; sleep 0.3; done",
+        );
+        let mut seen = Vec::new();
+        let (tx, rx) = std::sync::mpsc::channel();
+        run_ffmpeg(&busy, Vec::new(), limits, move |s| {
+            let _ = tx.send(s);
+        })
+        .await
+        .expect("a run that keeps progressing is not stalled, though it outlives the stall limit");
+        seen.extend(rx.try_iter());
+        assert!(seen.len() >= 5, "progress was reported: {seen:?}");
     }
 }

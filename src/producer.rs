@@ -8,7 +8,7 @@ use std::path::Path;
 use uuid::Uuid;
 
 use crate::app::App;
-use crate::db::DbError;
+use crate::db::{DbError, Status};
 use crate::job::{UploadJob, sanitize_filename};
 use crate::queue::{PushOutcome, QueueError};
 use crate::storage::{PutOptions, StorageError};
@@ -60,10 +60,19 @@ pub async fn enqueue_file(app: &App, path: &Path, profile: &str, opts: EnqueueOp
         .await
         .map_err(|source| ProducerError::Unreadable { path: path.display().to_string(), source })?;
     let id = opts.upload_id.unwrap_or_else(Uuid::now_v7);
-    if app.db.get(&id.to_string()).await?.is_some() || app.queue.find(&id.to_string()).await?.is_some() {
-        return Err(ProducerError::DuplicateId(id));
-    }
     let key = format!("{}{id}", app.cfg.storage.incoming_prefix);
+    // An id already used is refused — unless it is this very upload, recorded `queued` by an
+    // earlier run whose push never reached the queue: running the same command again finishes
+    // the enqueue instead of leaving an id nobody can use.
+    let in_queue = app.queue.find(&id.to_string()).await?.is_some();
+    match app.db.get(&id.to_string()).await? {
+        _ if in_queue => return Err(ProducerError::DuplicateId(id)),
+        Some(row) if !(row.status == Status::Queued && row.source_key == key && row.profile == profile) => {
+            return Err(ProducerError::DuplicateId(id));
+        }
+        Some(_) => tracing::info!(upload = %id, "Resuming an enqueue whose push did not happen."),
+        None => {}
+    }
     let payload = serde_json::json!({
         "version": crate::job::PAYLOAD_VERSION,
         "upload_id": id.to_string(),

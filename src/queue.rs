@@ -13,6 +13,7 @@
 //! Why not apalis-redis's own storage: see ARCHITECTURE.md ("Queue"). The Redis key layout is
 //! apalis-redis 1.0's, so its producers interoperate; the scripts are ours.
 
+mod diagnose;
 mod redis;
 mod sqlite;
 
@@ -20,8 +21,19 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use self::redis::RedisQueue;
+pub use self::diagnose::RedisDiagnosis;
+pub use self::redis::{PUSH_SCRIPT, RedisQueue};
 pub use self::sqlite::SqliteQueue;
+
+/// Upper bound of a plain task id (the same rule as `fetch.lua`).
+pub const MAX_TASK_ID_BYTES: usize = 128;
+
+/// A task id the queue hands out: 1–128 bytes of letters, digits and `- _ : .`.
+pub fn is_plain_task_id(id: &[u8]) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_TASK_ID_BYTES
+        && id.iter().all(|b| b.is_ascii_alphanumeric() || b"-_:.".contains(b))
+}
 
 use crate::config::{Config, QueueLocation};
 
@@ -46,6 +58,19 @@ pub struct Delivery {
     pub attempts: u32,
     /// Hand-outs including this one.
     pub deliveries: u32,
+    /// When the job was first enqueued (ms since the epoch): the retry budget's clock.
+    pub enqueued_at_ms: i64,
+}
+
+/// What one fetch took.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Batch {
+    pub deliveries: Vec<Delivery>,
+    /// When the next scheduled job becomes due (ms), if any.
+    pub next_due: Option<i64>,
+    /// Entries that could not be handed out (an id that is not a plain token, from a producer
+    /// that bypassed `push.lua`): already dead-lettered, returned so they are recorded.
+    pub invalid: Vec<Vec<u8>>,
 }
 
 impl Delivery {
@@ -90,8 +115,11 @@ pub enum PushOutcome {
 pub enum Settle {
     /// Done (whatever the upload's status): delete it.
     Ack,
-    /// Try again at the given time (ms since the epoch).
+    /// Try again at the given time (ms since the epoch), counting an attempt.
     Retry { at_ms: i64, error: String },
+    /// Try again at the given time without counting an attempt or the delivery: not the job's
+    /// fault (a dependency was down, or capacity was busy).
+    Defer { at_ms: i64, error: String },
     /// Give up: keep it in the dead set for operators.
     Dead { reason: String },
 }
@@ -121,6 +149,16 @@ impl Queue {
     /// Enqueues `payload` under `task_id` (the upload id); a second push of the same id is a
     /// no-op reported as `Duplicate`.
     pub async fn push(&self, task_id: &str, payload: &str, idempotency_key: &str) -> Result<PushOutcome, QueueError> {
+        // The rules of `jobs/redis/push.lua`, on both queues.
+        if uuid::Uuid::parse_str(task_id).is_err() {
+            return Err(QueueError::Protocol(format!(
+                "the task id must be the upload id (a UUID), not {:?}",
+                crate::units::printable(task_id, 64)
+            )));
+        }
+        if payload.len() > crate::job::MAX_PAYLOAD_BYTES {
+            return Err(QueueError::Protocol("the payload is larger than 64 KiB".into()));
+        }
         match self {
             Queue::Redis(q) => q.push(task_id, payload, idempotency_key).await,
             Queue::Sqlite(q) => q.push(task_id, payload, idempotency_key).await,
@@ -135,8 +173,8 @@ impl Queue {
         }
     }
 
-    /// Takes up to `max` due jobs. Also returns when the next scheduled job becomes due (ms).
-    pub async fn fetch(&self, worker: &str, max: usize) -> Result<(Vec<Delivery>, Option<i64>), QueueError> {
+    /// Takes up to `max` due jobs (and says when the next scheduled one becomes due).
+    pub async fn fetch(&self, worker: &str, max: usize) -> Result<Batch, QueueError> {
         match self {
             Queue::Redis(q) => q.fetch(worker, max).await,
             Queue::Sqlite(q) => q.fetch(worker, max).await,
@@ -167,20 +205,20 @@ impl Queue {
         task_id: &str,
         how: &Settle,
         max: usize,
-    ) -> Result<(bool, Vec<Delivery>), QueueError> {
+    ) -> Result<(bool, Batch), QueueError> {
         match self {
             Queue::Redis(q) => q.settle_and_fetch(worker, task_id, how, max).await,
             Queue::Sqlite(q) => {
                 let settled = q.settle(worker, task_id, how).await?;
                 // The settlement stands even if the fetch fails: the fetch loop will try again.
-                let deliveries = match max {
-                    0 => Vec::new(),
-                    _ => q.fetch(worker, max).await.map(|(d, _)| d).unwrap_or_else(|e| {
+                let batch = match max {
+                    0 => Batch::default(),
+                    _ => q.fetch(worker, max).await.unwrap_or_else(|e| {
                         tracing::debug!(error = %e, "Fetching after a settlement failed.");
-                        Vec::new()
+                        Batch::default()
                     }),
                 };
-                Ok((settled, deliveries))
+                Ok((settled, batch))
             }
         }
     }
@@ -217,6 +255,15 @@ impl Queue {
         }
     }
 
+    /// Jobs waiting in the queue (pending first, then those scheduled for a retry), oldest
+    /// first, at most `limit` — for the operator tools (a producer's raw push has no row yet).
+    pub async fn list_waiting(&self, limit: usize) -> Result<Vec<TaskInfo>, QueueError> {
+        match self {
+            Queue::Redis(q) => q.list_waiting(limit).await,
+            Queue::Sqlite(q) => q.list_waiting(limit).await,
+        }
+    }
+
     /// Dead-lettered jobs, newest first.
     pub async fn list_dead(&self, limit: usize) -> Result<Vec<TaskInfo>, QueueError> {
         match self {
@@ -246,6 +293,14 @@ impl Queue {
         match self {
             Queue::Redis(q) => q.publish_event(fields).await,
             Queue::Sqlite(q) => q.publish_event(fields).await,
+        }
+    }
+
+    /// What `uploadd doctor` checks of Redis (`None` for the SQLite queue).
+    pub async fn diagnose(&self) -> Option<RedisDiagnosis> {
+        match self {
+            Queue::Redis(q) => Some(q.diagnose().await),
+            Queue::Sqlite(_) => None,
         }
     }
 

@@ -7,6 +7,7 @@
 
 mod local;
 mod s3;
+mod s3_diagnose;
 
 use std::path::Path;
 
@@ -15,6 +16,26 @@ use tokio::io::AsyncWriteExt;
 
 pub use local::{LocalStore, PARTIAL_DIR};
 pub use s3::S3Store;
+pub use s3_diagnose::permission_for;
+
+/// One operation `uploadd doctor` tried under one prefix.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub prefix: String,
+    pub op: &'static str,
+    pub result: Result<(), String>,
+}
+
+/// What `uploadd doctor` found about the store.
+#[derive(Debug, Clone, Default)]
+pub struct Diagnosis {
+    pub probes: Vec<Probe>,
+    /// Whether the bucket has an `AbortIncompleteMultipartUpload` rule (`None`: not S3, or
+    /// the rules could not be read).
+    pub lifecycle_abort_rule: Option<bool>,
+    /// This machine's clock minus the store's (ms), from the store's `Date` header.
+    pub clock_skew_ms: Option<i64>,
+}
 
 use crate::config::{Config, StorageBackend};
 
@@ -194,6 +215,38 @@ impl Storage {
         }
     }
 
+    /// Files left by interrupted writes (the local store's partial files; S3 has none — its
+    /// interrupted multipart uploads are the multipart sweep's), keyed by their name.
+    pub async fn partial_writes(&self) -> Result<Vec<ObjectInfo>, StorageError> {
+        match self {
+            Storage::Local(l) => l.partial_writes().await,
+            Storage::S3(_) => Ok(Vec::new()),
+        }
+    }
+
+    /// Removes one of [`Storage::partial_writes`].
+    pub async fn remove_partial_write(&self, name: &str) -> Result<(), StorageError> {
+        match self {
+            Storage::Local(l) => l.remove_partial_write(name).await,
+            Storage::S3(_) => Ok(()),
+        }
+    }
+
+    /// Every operation uploadd needs, tried under each of `prefixes` (see `uploadd doctor`).
+    pub async fn diagnose(&self, prefixes: &[String]) -> Diagnosis {
+        match self {
+            Storage::S3(s) => s.diagnose(prefixes).await,
+            Storage::Local(l) => Diagnosis {
+                probes: vec![Probe {
+                    prefix: String::new(),
+                    op: "put",
+                    result: l.health_check().await.map_err(|e| e.to_string()),
+                }],
+                ..Diagnosis::default()
+            },
+        }
+    }
+
     /// Proves the store is reachable and writable by us (used by `/readyz` and at start).
     pub async fn health_check(&self) -> Result<(), StorageError> {
         match self {
@@ -254,24 +307,6 @@ where
 trait AsyncChunks {
     type Error;
     async fn next_chunk(&mut self) -> Result<Option<bytes::Bytes>, Self::Error>;
-}
-
-/// SHA-256 of a file, streamed (used to describe outputs and verify copies).
-pub async fn sha256_file(path: &Path) -> Result<(u64, String), StorageError> {
-    use tokio::io::AsyncReadExt;
-    let mut f = tokio::fs::File::open(path).await.map_err(|e| StorageError::io(path.display().to_string(), e))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut total = 0u64;
-    loop {
-        let n = f.read(&mut buf).await.map_err(|e| StorageError::io(path.display().to_string(), e))?;
-        if n == 0 {
-            break;
-        }
-        total += n as u64;
-        hasher.update(&buf[..n]);
-    }
-    Ok((total, hex::encode(hasher.finalize())))
 }
 
 #[cfg(test)]

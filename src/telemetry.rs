@@ -25,8 +25,14 @@ pub fn init(cfg: &LogConfig, default_level: Option<&str>) -> Option<LevelHandle>
             .with(tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr).with_current_span(false))
             .try_init()
             .is_ok(),
+        // Colours only on a terminal: journald and log files get plain text.
         LogFormat::Text => registry
-            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_target(false)
+                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+            )
             .try_init()
             .is_ok(),
     };

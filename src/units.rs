@@ -193,9 +193,36 @@ pub fn format_ms(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z", sod / 3600, (sod % 3600) / 60, sod % 60)
 }
 
+/// `s` made safe to print on a terminal or in a log line: control characters (C0 — newlines
+/// and escapes included —, DEL and C1) become `\u{..}`, and at most `max_chars` characters
+/// of the input are kept (`…` marks a cut). Input-derived text goes through this before it
+/// reaches an operator's screen.
+pub fn printable(s: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max_chars * 2));
+    for (i, c) in s.chars().enumerate() {
+        if i == max_chars {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_text_cannot_drive_a_terminal() {
+        assert_eq!(printable("ok name", 80), "ok name");
+        assert_eq!(printable("a\u{1b}[31mred\nb\r\u{7}\u{9b}", 80), "a\\u{1b}[31mred\\u{a}b\\u{d}\\u{7}\\u{9b}");
+        assert_eq!(printable("abcdef", 3), "abc…");
+    }
 
     #[test]
     fn byte_sizes_parse_and_print() {

@@ -1,4 +1,4 @@
-//! Per-job temp directories and the bounded CPU pool.
+//! Per-job temp directories, the bounded CPU pool and the daemon-wide memory budget.
 //!
 //! Each job works in `{temp_dir}/job-{upload}-{pid}-{n}/`, holding an exclusive `flock` on the
 //! directory's `.lock` file for as long as it runs. The directory is removed when the job ends
@@ -44,6 +44,39 @@ impl WorkRoot {
         &self.root
     }
 
+    /// Every entry of the root, and whether the temp sweep may remove it: a job directory
+    /// whose lock no live process holds and that is older than `min_age_ms`. Blocking.
+    pub fn job_dirs(&self, min_age_ms: i64) -> std::io::Result<Vec<TempEntry>> {
+        let entries = match std::fs::read_dir(&self.root) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let now = crate::units::now_ms();
+        let mut out = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = entry.path();
+            // Never follow a symlink out of the temp directory.
+            let is_dir = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+            let is_job_dir = is_dir && name.starts_with("job-");
+            let abandoned = is_job_dir && is_abandoned(&path, min_age_ms, now) && age_ms(&path, now) >= min_age_ms;
+            out.push(TempEntry { name, is_job_dir, abandoned });
+        }
+        Ok(out)
+    }
+
+    /// Removes an abandoned job directory (a name from [`WorkRoot::job_dirs`]). Blocking.
+    pub fn remove_job_dir(&self, name: &str) -> std::io::Result<()> {
+        if !name.starts_with("job-") || name.contains('/') {
+            return Err(std::io::Error::other(format!("{name:?} is not a job directory")));
+        }
+        match std::fs::remove_dir_all(self.root.join(name)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            r => r,
+        }
+    }
+
     /// Creates and locks a fresh directory for one job attempt.
     pub fn job_dir(&self, upload_id: &str) -> Result<JobDir, WorkdirError> {
         let n = self.seq.fetch_add(1, Ordering::Relaxed);
@@ -57,6 +90,22 @@ impl WorkRoot {
         }
         Ok(JobDir { path, _lock: lock })
     }
+}
+
+/// An entry of the temp root, as the temp sweep sees it.
+#[derive(Debug, Clone)]
+pub struct TempEntry {
+    pub name: String,
+    pub is_job_dir: bool,
+    pub abandoned: bool,
+}
+
+fn age_ms(path: &Path, now: i64) -> i64 {
+    std::fs::symlink_metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| now - i64::try_from(d.as_millis()).unwrap_or(0))
 }
 
 /// A job's private directory, removed on drop.
@@ -73,15 +122,43 @@ impl JobDir {
     pub fn file(&self, name: &str) -> PathBuf {
         self.path.join(name)
     }
+
+    /// Removes the directory now (a committed job's original must outlive nothing of it).
+    pub fn remove(&self) {
+        remove_dir(&self.path);
+    }
+}
+
+fn remove_dir(path: &Path) {
+    if let Err(e) = std::fs::remove_dir_all(path)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(path = %path.display(), error = %e, "Could not remove a job's temp directory; the temp sweep will.");
+    }
+}
+
+/// SHA-256 (hex) and length of a file, streamed. Blocking: run it on the CPU pool.
+pub fn sha256_file(path: &Path) -> std::io::Result<(u64, String)> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut f = File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok((total, hex::encode(hasher.finalize())))
 }
 
 impl Drop for JobDir {
     fn drop(&mut self) {
-        if let Err(e) = std::fs::remove_dir_all(&self.path)
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            tracing::warn!(path = %self.path.display(), error = %e, "Could not remove a job's temp directory; the temp sweep will.");
-        }
+        remove_dir(&self.path);
     }
 }
 
@@ -131,6 +208,106 @@ impl CpuPool {
         .await
         .map_err(|e| WorkdirError::Join(e.to_string()))
     }
+}
+
+/// Memory-weighted admission: a job reserves the memory its decode will take (estimated from
+/// the header) before allocating anything, and waits while the daemon's budget is spent, so
+/// several large inputs at once cannot take the daemon past `worker.memory_budget`.
+#[derive(Debug, Clone)]
+pub struct MemoryBudget {
+    sem: Arc<Semaphore>,
+    total: u64,
+    reserved: Arc<AtomicU64>,
+}
+
+/// A reservation, returned to the budget when dropped.
+#[derive(Debug)]
+pub struct Reservation {
+    _permit: tokio::sync::OwnedSemaphorePermit,
+    bytes: u64,
+    reserved: Arc<AtomicU64>,
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        self.reserved.fetch_sub(self.bytes, Ordering::Relaxed);
+    }
+}
+
+const MIB: u64 = 1 << 20;
+
+impl MemoryBudget {
+    pub fn new(total: u64) -> MemoryBudget {
+        let permits = usize::try_from((total / MIB).max(1)).unwrap_or(usize::MAX).min(Semaphore::MAX_PERMITS);
+        MemoryBudget { sem: Arc::new(Semaphore::new(permits)), total, reserved: Arc::default() }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Bytes reserved right now.
+    pub fn reserved(&self) -> u64 {
+        self.reserved.load(Ordering::Relaxed)
+    }
+
+    /// Reserves `bytes` (rounded up to MiB), waiting for room. `Err` when more than the whole
+    /// budget is asked for: waiting would never end.
+    pub async fn reserve(&self, bytes: u64) -> Result<Reservation, u64> {
+        let mib = bytes.div_ceil(MIB).max(1);
+        if mib > self.total / MIB {
+            return Err(self.total);
+        }
+        let n = u32::try_from(mib).map_err(|_| self.total)?;
+        let permit = self.sem.clone().acquire_many_owned(n).await.map_err(|_| self.total)?;
+        let bytes = mib * MIB;
+        self.reserved.fetch_add(bytes, Ordering::Relaxed);
+        Ok(Reservation { _permit: permit, bytes, reserved: self.reserved.clone() })
+    }
+}
+
+/// The default `worker.memory_budget`: half of what this process may use — the smaller of the
+/// machine's memory and its cgroup's limit (v2 `memory.max` or v1 `memory.limit_in_bytes`) —,
+/// at least 256 MiB.
+pub fn default_memory_budget() -> u64 {
+    let read = |p: &str| std::fs::read_to_string(p).ok();
+    let total = read("/proc/meminfo")
+        .and_then(|m| {
+            m.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(u64::MAX, |kib| kib * 1024);
+    let cgroup = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]
+        .iter()
+        .filter_map(|p| read(p)?.trim().parse::<u64>().ok())
+        .min()
+        .unwrap_or(u64::MAX);
+    let usable = total.min(cgroup);
+    if usable == u64::MAX { 1 << 30 } else { (usable / 2).max(256 * MIB) }
+}
+
+/// What `uploadd doctor` checks of the temp directory.
+#[derive(Debug, Clone, Copy)]
+pub struct TempProbe {
+    /// Bytes free for an unprivileged writer.
+    pub free: u64,
+    /// Whether `flock` excludes a second holder (the temp sweep relies on it).
+    pub locking: bool,
+}
+
+/// Measures free space and proves `flock` works in `dir` (created if missing). Blocking.
+pub fn probe_temp_dir(dir: &Path) -> std::io::Result<TempProbe> {
+    std::fs::create_dir_all(dir)?;
+    let st = rustix::fs::statvfs(dir).map_err(|e| std::io::Error::from_raw_os_error(e.raw_os_error()))?;
+    let free = st.f_bavail.saturating_mul(st.f_frsize);
+    let path = dir.join(format!(".doctor-{}", std::process::id()));
+    let first = File::create(&path)?;
+    let second = File::open(&path)?;
+    let locking = try_lock(&first) && !try_lock(&second);
+    drop((first, second));
+    let _ = std::fs::remove_file(&path);
+    Ok(TempProbe { free, locking })
 }
 
 #[cfg(test)]

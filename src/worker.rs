@@ -17,9 +17,11 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
+use crate::backoff::backoff;
 use crate::db::Status;
-use crate::pipeline::{self, Failure, JobOutcome, Stage};
-use crate::queue::{Delivery, Settle};
+use crate::outcome::{Dependency, Failure, Reason, Stage};
+use crate::pipeline::{self, JobOutcome};
+use crate::queue::{Batch, Delivery, Settle};
 use crate::units::now_ms;
 
 /// How the worker loop ended.
@@ -106,6 +108,14 @@ pub async fn run_with(
     loop {
         app.health.loop_alive();
         crate::failpoint::hit("worker-loop").await;
+        // While a dependency is down, fetch nothing: jobs would only fail on it.
+        if let Some(wait) = gate_on_breakers(&app).await {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep(wait) => {}
+            }
+            continue;
+        }
         let first = tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
@@ -118,15 +128,16 @@ pub async fn run_with(
         let fetched = {
             let _gate = shared.fetch_gate.read().await;
             let r = app.queue.fetch(&name, permits.len()).await;
-            if let Ok((deliveries, _)) = &r {
-                lock(&shared.in_flight).extend(deliveries.iter().map(|d| d.task_id.clone()));
+            if let Ok(batch) = &r {
+                lock(&shared.in_flight).extend(batch.deliveries.iter().map(|d| d.task_id.clone()));
             }
             r
         };
         match fetched {
-            Ok((deliveries, next_due)) => {
+            Ok(Batch { deliveries, next_due, invalid }) => {
                 backoff = Duration::from_millis(100);
                 app.metrics.heartbeat.set(now_ms() as f64 / 1000.0);
+                record_invalid(&app, invalid).await;
                 if deliveries.is_empty() {
                     drop(permits);
                     let wait = next_due
@@ -270,7 +281,7 @@ async fn handle(shared: &Shared, d: &Delivery) -> Option<Delivery> {
             // The id the pipeline would have used, so the retry (or the give-up) is recorded.
             JobOutcome::Retry {
                 upload_id: Some(crate::job::upload_id_for_task(&d.task_id, &d.payload)),
-                failure: Failure::transient(Stage::Fetch, "panic", format!("internal error: {msg}")),
+                failure: Failure::transient(Stage::Fetch, Reason::Panic, format!("internal error: {msg}")),
             }
         });
     let settle = decide(app, d, outcome).await;
@@ -278,8 +289,11 @@ async fn handle(shared: &Shared, d: &Delivery) -> Option<Delivery> {
     // First, settle and fetch the next job in one round trip.
     if !shared.shutdown.is_cancelled() {
         let gate = shared.fetch_gate.read().await;
-        match app.queue.settle_and_fetch(worker, &d.task_id, &settle, 1).await {
-            Ok((settled, mut next)) => {
+        // No next job while a dependency is down: the fetch loop waits for it to come back.
+        let more = usize::from(app.breakers.open().is_empty());
+        match app.queue.settle_and_fetch(worker, &d.task_id, &settle, more).await {
+            Ok((settled, batch)) => {
+                let mut next = batch.deliveries;
                 // Between the script and the bookkeeping: where a forced shutdown can cut in.
                 crate::failpoint::hit("settle-fetched").await;
                 {
@@ -292,6 +306,7 @@ async fn handle(shared: &Shared, d: &Delivery) -> Option<Delivery> {
                 if !settled {
                     tracing::warn!(task = %d.task_id, "This worker no longer held the job (its lease expired); another delivery owns it.");
                 }
+                record_invalid(app, batch.invalid).await;
                 app.health.loop_alive();
                 app.metrics.heartbeat.set(now_ms() as f64 / 1000.0);
                 return next.pop();
@@ -332,76 +347,172 @@ async fn handle(shared: &Shared, d: &Delivery) -> Option<Delivery> {
 }
 
 /// Turns a pipeline outcome into a queue settlement, recording retries and give-ups.
+///
+/// A failure caused by a dependency that its health check confirms is down is not the job's:
+/// the breaker opens, the job is handed back without spending an attempt, and only the retry
+/// budget's age (`retry.max_age`) bounds it. Everything else counts against
+/// `retry.max_attempts` as well.
 async fn decide(app: &Arc<App>, d: &Delivery, outcome: JobOutcome) -> Settle {
-    match outcome {
-        JobOutcome::Finished { .. } => Settle::Ack,
-        JobOutcome::DeadLetter { reason, .. } => Settle::Dead { reason },
-        JobOutcome::Retry { upload_id, failure } => {
-            let attempt = d.attempts + 1;
-            let max = app.cfg.retry.max_attempts;
-            if attempt >= max {
-                let msg = format!("gave up after {attempt} attempts: {}", failure.message());
-                if let Some(id) = upload_id {
-                    match app.db.finish(id, Status::Failed, failure.code(), &msg).await {
-                        Ok(_) => {
-                            // The outcome does not carry the profile: the row has it (rare path).
-                            let profile = match app.db.get(&id.to_string()).await {
-                                Ok(Some(r)) => r.profile,
-                                _ => String::new(),
-                            };
-                            let label = pipeline::profile_label(app, &profile);
-                            app.metrics.jobs.with_label_values(&[label, "failed"]).inc();
-                            app.notify_terminal(id).await;
-                        }
-                        Err(e) => {
-                            // Not recorded yet: try again shortly rather than lose the verdict.
-                            tracing::warn!(upload = %id, error = %e, "Could not record the failure; retrying.");
-                            return Settle::Retry { at_ms: now_ms() + 5_000, error: msg };
-                        }
-                    }
+    let (upload_id, failure) = match outcome {
+        JobOutcome::Finished { .. } => return Settle::Ack,
+        JobOutcome::DeadLetter { reason, .. } => return Settle::Dead { reason },
+        JobOutcome::Defer { upload_id, reason, after } => {
+            let at_ms = now_ms() + i64::try_from(after.as_millis()).unwrap_or(i64::MAX / 2);
+            if let Some(id) = upload_id
+                && let Err(e) = app.db.requeue(id, at_ms).await
+            {
+                tracing::debug!(upload = %id, error = %e, "Could not record the wait.");
+            }
+            return Settle::Defer { at_ms, error: reason };
+        }
+        JobOutcome::Retry { upload_id, failure } => (upload_id, failure),
+    };
+    let age = Duration::from_millis(u64::try_from(now_ms() - d.enqueued_at_ms).unwrap_or(0));
+    let over_age = age >= app.cfg.retry.max_age.get();
+    let attempt = d.attempts + 1;
+    // Not the job's own failure if the dependency it waited on really is down.
+    let down = match failure.dependency() {
+        Some(dep) => match probe_dependency(app, dep).await {
+            Ok(()) => None,
+            Err(why) => {
+                trip(app, dep, &why);
+                Some(dep)
+            }
+        },
+        None => None,
+    };
+    let give_up = over_age || (down.is_none() && attempt >= app.cfg.retry.max_attempts);
+    if give_up {
+        let msg = if over_age {
+            format!("gave up after {}s (retry.max_age): {}", age.as_secs(), failure.message())
+        } else {
+            format!("gave up after {attempt} attempts: {}", failure.message())
+        };
+        if let Some(id) = upload_id {
+            match app.db.finish(id, Status::Failed, failure.code(), &msg).await {
+                Ok(_) => {
+                    // The outcome does not carry the profile: the row has it (rare path).
+                    let profile = match app.db.get(&id.to_string()).await {
+                        Ok(Some(r)) => r.profile,
+                        _ => String::new(),
+                    };
+                    let label = pipeline::profile_label(app, &profile);
+                    app.metrics.jobs.with_label_values(&[label, "failed"]).inc();
+                    crate::announce::terminal(app, id).await;
                 }
-                tracing::error!(task = %d.task_id, "{msg}");
-                Settle::Dead { reason: msg }
-            } else {
-                let delay = backoff(attempt, app.cfg.retry.base_delay.get(), app.cfg.retry.max_delay.get());
-                let at_ms = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
-                let msg = format!("attempt {attempt} failed at {}: {}", failure.stage().as_str(), failure.message());
-                if let Some(id) = upload_id
-                    && let Err(e) = app.db.mark_retrying(id, failure.code(), &msg, at_ms).await
-                {
-                    tracing::warn!(upload = %id, error = %e, "Could not record the retry.");
+                Err(e) => {
+                    // Not recorded yet: try again shortly rather than lose the verdict.
+                    tracing::warn!(upload = %id, error = %e, "Could not record the failure; retrying.");
+                    return Settle::Defer { at_ms: now_ms() + 5_000, error: msg };
                 }
-                app.metrics.retries.inc();
-                Settle::Retry { at_ms, error: msg }
+            }
+        }
+        tracing::error!(task = %d.task_id, "{msg}");
+        return Settle::Dead { reason: msg };
+    }
+    if let Some(dep) = down {
+        // The fetch loop holds off until the dependency answers; the job is due at once after.
+        let at_ms = now_ms() + 1_000;
+        let msg = format!("waiting for {} to come back: {}", dep.as_str(), failure.message());
+        if let Some(id) = upload_id
+            && let Err(e) = app.db.mark_retrying(id, failure.code(), &msg, at_ms).await
+        {
+            tracing::debug!(upload = %id, error = %e, "Could not record the wait.");
+        }
+        app.metrics.deferred.with_label_values(&[dep.as_str()]).inc();
+        return Settle::Defer { at_ms, error: msg };
+    }
+    let delay = backoff(attempt, app.cfg.retry.base_delay.get(), app.cfg.retry.max_delay.get());
+    let at_ms = now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+    let msg = format!("attempt {attempt} failed at {}: {}", failure.stage().as_str(), failure.message());
+    if let Some(id) = upload_id
+        && let Err(e) = app.db.mark_retrying(id, failure.code(), &msg, at_ms).await
+    {
+        tracing::warn!(upload = %id, error = %e, "Could not record the retry.");
+    }
+    app.metrics.retries.inc();
+    Settle::Retry { at_ms, error: msg }
+}
+
+/// Opens a dependency's breaker (and says so once).
+fn trip(app: &App, dep: Dependency, why: &str) {
+    if app.breakers.trip(dep, why) {
+        app.metrics.breaker_open.with_label_values(&[dep.as_str()]).set(1);
+        tracing::warn!(dependency = dep.as_str(), error = %why, "A dependency is down; holding off fetching jobs until it answers.");
+    }
+}
+
+/// Whether a dependency answers right now (its health check, bounded in time).
+pub async fn probe_dependency(app: &App, dep: Dependency) -> Result<(), String> {
+    let t = Duration::from_secs(5);
+    let answer = match dep {
+        Dependency::Storage => {
+            tokio::time::timeout(t, app.storage.health_check()).await.map(|r| r.map_err(|e| e.to_string()))
+        }
+        Dependency::Database => {
+            tokio::time::timeout(t, app.db.health_check()).await.map(|r| r.map_err(|e| e.to_string()))
+        }
+        Dependency::Queue => {
+            tokio::time::timeout(t, app.queue.health_check()).await.map(|r| r.map_err(|e| e.to_string()))
+        }
+        Dependency::Clamd => match &app.scanner {
+            None => Ok(Ok(())),
+            // The self-test streams `scan.max_bytes` through clamd: allow it the scan timeout.
+            Some(s) => tokio::time::timeout(app.cfg.scan.timeout.get().max(t), s.check())
+                .await
+                .map(|r| r.map_err(|e| e.to_string())),
+        },
+    };
+    answer.unwrap_or_else(|_| Err(format!("no answer within {}s", t.as_secs())))
+}
+
+/// While a breaker is open: probes the dependencies that are due and returns how long to
+/// wait before trying again; `None` when every dependency answers (fetch).
+async fn gate_on_breakers(app: &App) -> Option<Duration> {
+    let open = app.breakers.open();
+    if open.is_empty() {
+        return None;
+    }
+    let now = std::time::Instant::now();
+    for b in &open {
+        if b.next_probe > now {
+            continue;
+        }
+        match probe_dependency(app, b.dependency).await {
+            Ok(()) => {
+                if let Some(down_for) = app.breakers.close(b.dependency) {
+                    app.metrics.breaker_open.with_label_values(&[b.dependency.as_str()]).set(0);
+                    tracing::info!(dependency = b.dependency.as_str(), down_for = ?down_for, "The dependency answers again; resuming.");
+                }
+            }
+            Err(why) => app.breakers.probe_failed(b.dependency, &why),
+        }
+    }
+    let next = app.breakers.open().iter().map(|b| b.next_probe).min()?;
+    Some(next.saturating_duration_since(std::time::Instant::now()).max(Duration::from_millis(50)))
+}
+
+/// Records entries the queue could not hand out (already dead-lettered there).
+async fn record_invalid(app: &Arc<App>, invalid: Vec<Vec<u8>>) {
+    for raw in invalid {
+        let id = crate::job::upload_id_for_raw_task(&raw);
+        let shown = crate::units::printable(&String::from_utf8_lossy(&raw), 80);
+        let reason = format!("invalid job: the task id {shown:?} is not a plain token (letters, digits, - _ : .)");
+        tracing::warn!(upload = %id, "Refused a queue entry with an invalid task id; dead-lettered.");
+        app.metrics.jobs.with_label_values(&["", "invalid"]).inc();
+        match app.db.record_invalid_job(id, &reason).await {
+            Ok(true) => crate::announce::terminal(app, id).await,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(upload = %id, error = %e, "Could not record the invalid entry (it stays dead-lettered).")
             }
         }
     }
 }
 
-/// Exponential backoff with "equal jitter": half the step fixed, half random.
-pub fn backoff(attempt: u32, base: Duration, max: Duration) -> Duration {
-    let exp = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
-    let step = exp.min(max);
-    let half = step / 2;
-    half + Duration::from_millis(fastrand::u64(0..=u64::try_from(half.as_millis()).unwrap_or(0)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        let b = |a| backoff(a, Duration::from_secs(1), Duration::from_secs(60));
-        for _ in 0..50 {
-            let d1 = b(1);
-            assert!(d1 >= Duration::from_millis(500) && d1 <= Duration::from_secs(1));
-            let d4 = b(4);
-            assert!(d4 >= Duration::from_secs(4) && d4 <= Duration::from_secs(8));
-            let d30 = b(30);
-            assert!(d30 >= Duration::from_secs(30) && d30 <= Duration::from_secs(60));
-        }
-    }
 
     #[test]
     fn worker_names_are_unique_per_process_start() {

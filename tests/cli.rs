@@ -165,3 +165,164 @@ async fn a_decompression_bomb_is_refused_with_flat_memory() {
     // Decoding would need 3.6 GB; the whole process stays small.
     assert!(max_rss_kib < 100 * 1024, "peak RSS {max_rss_kib} KiB");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn producer_text_cannot_drive_the_operators_terminal() {
+    let env = TestEnv::new(Stack::Embedded).await;
+    let app = env.app().await;
+    // A job whose unknown field name and metadata carry terminal escapes and a forged line.
+    let id = uuid::Uuid::new_v4().to_string();
+    let payload = format!(
+        "{{\"upload_id\":\"{id}\",\"source_key\":\"incoming/x\",\"profile\":\"default\",\"\\u001b[2J\\u001b[31mEVIL\\nforged line\":1}}"
+    );
+    app.queue.push(&id, &payload, "").await.unwrap();
+    let worker = RunningWorker::start(&app);
+    let rec = wait_terminal(&app, &id, std::time::Duration::from_secs(30)).await;
+    worker.shutdown().await;
+    assert_eq!(rec.reason_code.as_deref(), Some("invalid_job"));
+    for args in [vec!["jobs", "list"], vec!["jobs", "show", id.as_str()], vec!["status", id.as_str()]] {
+        let out = run(&env, &args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(!text.contains('\u{1b}'), "{args:?} printed a raw escape: {text:?}");
+        assert!(!text.contains("\nforged line"), "{args:?} let a producer start a line: {text:?}");
+        assert!(text.contains("\\u{1b}[2J"), "{args:?} shows the escape, escaped: {text}");
+    }
+    // Columns line up whatever the values' lengths.
+    let list = stdout(&run(&env, &["jobs", "list"]));
+    let lines: Vec<&str> = list.lines().collect();
+    let col = |l: &str| l.find("rejected").or_else(|| l.find("STATUS"));
+    assert_eq!(col(lines[0]), col(lines[1]), "{list}");
+}
+
+/// What a producer pushed through `push.lua` and no worker has taken yet: the operator's tools
+/// see it (`jobs list --status queued`, `jobs show`) and can cancel it, on both queues.
+async fn operators_see_and_cancel_pushed_jobs(stack: Stack) {
+    let env = TestEnv::new(stack).await;
+    let app = env.app().await;
+    let id = uuid::Uuid::new_v4().to_string();
+    let payload = format!(r#"{{"upload_id":"{id}","source_key":"{}incoming/{id}","profile":"default"}}"#, env.prefix);
+    // The producer path: no row in the database, only the queue entry.
+    assert_eq!(app.queue.push(&id, &payload, &id).await.unwrap(), uploadd::queue::PushOutcome::Enqueued);
+    assert!(app.db.get(&id).await.unwrap().is_none());
+    let list = run(&env, &["jobs", "list", "--status", "queued"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    assert!(stdout(&list).contains(&id), "queued producer jobs are listed:\n{}", stdout(&list));
+    let show = run(&env, &["jobs", "show", &id, "--json"]);
+    assert!(show.status.success(), "{}", stderr(&show));
+    let v: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+    assert_eq!((v["status"].as_str(), v["profile"].as_str()), (Some("queued"), Some("default")), "{v}");
+    assert!(v["queue"]["state"].is_string(), "{v}");
+    let cancel = run(&env, &["jobs", "cancel", &id]);
+    assert!(cancel.status.success(), "{}", stderr(&cancel));
+    let status = run(&env, &["status", &id, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(v["status"], "cancelled", "{v}");
+    let stats = app.queue.stats().await.unwrap();
+    assert_eq!(stats.pending + stats.scheduled, 0, "the entry left the queue");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_see_and_cancel_pushed_jobs_on_redis() {
+    operators_see_and_cancel_pushed_jobs(Stack::Production).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_see_and_cancel_pushed_jobs_on_sqlite() {
+    operators_see_and_cancel_pushed_jobs(Stack::Embedded).await;
+}
+
+#[tokio::test]
+async fn a_misspelled_environment_override_fails_start_up_and_check_config() {
+    let mut env = TestEnv::new(Stack::Embedded).await;
+    env.set("UPLOADD_WORKER_CONCURRENCY", "3");
+    for args in [vec!["check-config"], vec!["run"]] {
+        let out = run(&env, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("UPLOADD_WORKER_CONCURRENCY") && err.contains("did you mean UPLOADD_WORKER__CONCURRENCY?"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_during_start_up_exits_0() {
+    // A database that accepts connections and never answers: start-up waits on it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut env = TestEnv::new(Stack::Embedded).await;
+    env.set("UPLOADD_DATABASE__URL", &format!("postgres://u@127.0.0.1:{port}/db"));
+    env.set("UPLOADD_DATABASE__CONNECT_TIMEOUT", "60s");
+    let child = env.command().arg("run").stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let _held = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = listener.accept() {
+            held.push(s);
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let start = std::time::Instant::now();
+    let status = sigterm(child);
+    assert_eq!(status.code(), Some(0), "a SIGTERM while starting is a clean stop: {status:?}");
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn migrate_says_what_it_applied() {
+    let env = TestEnv::new(Stack::Embedded).await;
+    let first = stdout(&run(&env, &["migrate"]));
+    assert!(first.starts_with("applied ") && first.contains("migration(s)"), "{first}");
+    let again = stdout(&run(&env, &["migrate"]));
+    assert!(again.contains("no migration to apply"), "{again}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retrying_an_invalid_job_says_why_it_cannot_be() {
+    let env = TestEnv::new(Stack::Embedded).await;
+    let app = env.app().await;
+    let id = uuid::Uuid::new_v4().to_string();
+    app.queue.push(&id, "{not json", "").await.unwrap();
+    let worker = RunningWorker::start(&app);
+    wait_terminal(&app, &id, std::time::Duration::from_secs(30)).await;
+    worker.shutdown().await;
+    let out = run(&env, &["jobs", "retry", &id]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("job itself is invalid") && err.contains("new upload id"), "{err}");
+    assert!(!err.contains("only failed, cancelled or rejected"), "no contradiction: {err}");
+}
+
+/// Every command and flag in README.md's command table exists (`--help` lists it), so the
+/// table cannot drift from the binary.
+#[test]
+fn the_readme_command_table_matches_the_binary() {
+    let readme = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let table = readme.split("### Commands").nth(1).expect("a Commands section").split("\n\n").nth(1).unwrap_or("");
+    let mut rows = 0;
+    for line in table.lines().filter(|l| l.starts_with("| `uploadd ")) {
+        let cell = line.split('`').nth(1).unwrap_or_default();
+        let words: Vec<&str> = cell.split_whitespace().collect();
+        // The subcommand path: the words before the first placeholder or option.
+        let path: Vec<&str> = words[1..]
+            .iter()
+            .take_while(|w| w.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !w.starts_with('-'))
+            .copied()
+            .collect();
+        let flags: Vec<String> = cell
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .filter(|w| w.starts_with("--"))
+            .map(str::to_owned)
+            .collect();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_uploadd")).args(&path).arg("--help").output().unwrap();
+        assert!(out.status.success(), "`uploadd {}` does not exist", path.join(" "));
+        let help = String::from_utf8_lossy(&out.stdout);
+        for f in &flags {
+            assert!(help.contains(f.as_str()), "`uploadd {}` has no {f}:\n{help}", path.join(" "));
+        }
+        rows += 1;
+    }
+    assert!(rows >= 10, "the table was not found ({rows} rows)");
+}

@@ -12,6 +12,7 @@ use uploadd::db::Status;
 use uploadd::media::samples;
 
 fn spawn_daemon(env: &TestEnv, failpoints: &str) -> Child {
+    require_failpoints();
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -110,37 +111,41 @@ async fn settle_fetch_and_reconcile(stack: Stack) {
     let env = TestEnv::new(stack).await;
     let app = env.app().await;
     let q = &app.queue;
-    let (a, b, c) = ("job-a".to_owned(), "job-b".to_owned(), "job-c".to_owned());
+    let [a, b, c] = [(); 3].map(|()| uuid::Uuid::new_v4().to_string());
     for id in [&a, &b] {
         q.push(id, "{}", "").await.unwrap();
     }
-    let (got, _) = q.fetch("w1", 1).await.unwrap();
+    let got = q.fetch("w1", 1).await.unwrap().deliveries;
     assert_eq!(got.iter().map(|d| d.task_id.as_str()).collect::<Vec<_>>(), [a.as_str()]);
     // A retry due at once, settled by its holder; the next job comes back in the same call
     // (which of the two due jobs first is the queue's business).
     let retry = uploadd::queue::Settle::Retry { at_ms: uploadd::units::now_ms(), error: "x".into() };
     let (settled, first) = q.settle_and_fetch("w1", &a, &retry, 1).await.unwrap();
+    let first = first.deliveries;
     assert!(settled && first.len() == 1, "{first:?}");
     let ack = uploadd::queue::Settle::Ack;
     let (settled, second) = q.settle_and_fetch("w1", &first[0].task_id, &ack, 1).await.unwrap();
+    let second = second.deliveries;
     assert!(settled && second.len() == 1, "{second:?}");
     let mut both = [first[0].task_id.clone(), second[0].task_id.clone()];
     both.sort();
-    assert_eq!(both, [a.clone(), b.clone()], "each job once");
+    let mut expected = [a.clone(), b.clone()];
+    expected.sort();
+    assert_eq!(both, expected, "each job once");
     let again = if first[0].task_id == a { &first[0] } else { &second[0] };
     assert_eq!((again.attempts, again.deliveries), (1, 2), "the retry counts its attempt and delivery");
     let held = second[0].task_id.clone();
     let (settled, next) = q.settle_and_fetch("w2", &held, &ack, 1).await.unwrap();
-    assert!(!settled && next.is_empty(), "only the holder settles");
+    assert!(!settled && next.deliveries.is_empty(), "only the holder settles");
     // w1 holds one job and knows it; a fetch whose reply was lost gives it `c` as well.
     q.push(&c, "{}", "").await.unwrap();
-    assert_eq!(q.fetch("w1", 1).await.unwrap().0.len(), 1);
+    assert_eq!(q.fetch("w1", 1).await.unwrap().deliveries.len(), 1);
     assert_eq!(q.reconcile("w1", std::slice::from_ref(&held)).await.unwrap(), 1, "only the unknown job goes back");
-    let (got, _) = q.fetch("w2", 5).await.unwrap();
+    let got = q.fetch("w2", 5).await.unwrap().deliveries;
     assert_eq!(got.iter().map(|d| (d.task_id.as_str(), d.deliveries)).collect::<Vec<_>>(), [(c.as_str(), 1)]);
     assert_eq!(q.reconcile("w1", std::slice::from_ref(&held)).await.unwrap(), 0);
     let (settled, next) = q.settle_and_fetch("w1", &held, &ack, 0).await.unwrap();
-    assert!(settled && next.is_empty());
+    assert!(settled && next.deliveries.is_empty());
     assert!(q.settle("w2", &c, &ack).await.unwrap());
     let stats = q.stats().await.unwrap();
     assert_eq!((stats.pending, stats.scheduled, stats.running, stats.dead), (0, 0, 0, 0), "{stats:?}");
@@ -181,7 +186,7 @@ async fn a_job_whose_fetch_reply_was_lost_still_runs_on_redis() {
     let photo = samples::photo_jpeg(320, 240, 1);
     let id = loop {
         let id = enqueue_bytes(&app, &env, "photo.jpg", &photo, None).await;
-        let (got, _) = app.queue.fetch(&worker, 1).await.unwrap();
+        let got = app.queue.fetch(&worker, 1).await.unwrap().deliveries;
         if got.len() == 1 {
             break id;
         }
@@ -231,7 +236,7 @@ async fn forced_shutdown_mid_settle_and_fetch(stack: Stack) {
     let log = std::fs::read_to_string(env.data_dir().join("daemon.log")).unwrap_or_default();
     assert!(log.contains("Shutdown grace expired"), "the grace expired:\n{log}");
     // Back in the queue right away (the dead worker's heartbeat has not expired), uncounted.
-    let (got, _) = app.queue.fetch("test-worker", 5).await.unwrap();
+    let got = app.queue.fetch("test-worker", 5).await.unwrap().deliveries;
     assert_eq!(
         got.iter().map(|d| (d.task_id.as_str(), d.crashes())).collect::<Vec<_>>(),
         [(second.as_str(), 0)],

@@ -50,6 +50,7 @@ struct Daemon {
 
 impl Daemon {
     fn start(env: &TestEnv, port: u16, failpoints: &str) -> Daemon {
+        require_failpoints();
         let log =
             std::fs::OpenOptions::new().create(true).append(true).open(env.data_dir().join("daemon.log")).unwrap();
         let child = env
@@ -127,6 +128,7 @@ async fn account(
 ) -> BTreeMap<String, usize> {
     let mut tally = BTreeMap::new();
     let mut owned = BTreeSet::new();
+    let mut quarantined = BTreeSet::new();
     for (id, expect) in jobs {
         let rec = wait_terminal(app, id, timeout).await;
         match expect {
@@ -147,6 +149,13 @@ async fn account(
             Expect::Rejected(code) => {
                 assert_eq!((rec.status, rec.reason_code.as_deref()), (Status::Rejected, Some(*code)), "{id}: {rec:?}");
                 assert!(rec.outputs.is_empty());
+                if *code == "infected" {
+                    // Exactly one quarantined copy, and the original gone from incoming.
+                    let key = format!("{}quarantine/{id}/source", env.prefix);
+                    assert!(app.storage.head(&key).await.unwrap().is_some(), "{id}: quarantined");
+                    quarantined.insert(key);
+                    assert!(app.storage.head(&rec.source_key).await.unwrap().is_none(), "{id}: not left in incoming");
+                }
             }
         }
         *tally.entry(rec.status.as_str().to_owned()).or_default() += 1;
@@ -154,6 +163,8 @@ async fn account(
     let all: BTreeSet<String> = list_keys(app, &format!("{}uploads/", env.prefix)).await.into_iter().collect();
     let unowned: Vec<_> = all.difference(&owned).collect();
     assert!(unowned.is_empty(), "objects under the output prefix that no upload owns: {unowned:?}");
+    let held: BTreeSet<String> = list_keys(app, &format!("{}quarantine/", env.prefix)).await.into_iter().collect();
+    assert_eq!(held, quarantined, "quarantine holds exactly the infected originals");
     // No temp files left (the temp sweep clears what a killed daemon left behind).
     let temp = app.cfg.temp_dir();
     let start = Instant::now();

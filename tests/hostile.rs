@@ -124,7 +124,7 @@ async fn a_duplicated_upload_id_with_different_content_never_touches_the_first()
     let opts = uploadd::storage::PutOptions { content_type: "image/jpeg", cache_control: None, sha256: None };
     app.storage.put_file(&other, &f, opts).await.unwrap();
     let payload = format!(r#"{{"upload_id":"{id}","source_key":"{other}","profile":"default"}}"#);
-    app.queue.push("second-task", &payload, "").await.unwrap();
+    app.queue.push(&uuid::Uuid::new_v4().to_string(), &payload, "").await.unwrap();
     let start = Instant::now();
     while app.queue.list_dead(10).await.unwrap().is_empty() {
         assert!(start.elapsed() < Duration::from_secs(30), "the conflicting job was not dead-lettered");
@@ -158,17 +158,17 @@ async fn operators_list_show_retry_and_cancel_jobs() {
         stack: env.stack,
     };
     broken.set("UPLOADD_SCAN__CLAMD", "tcp://127.0.0.1:1");
-    broken.set("UPLOADD_RETRY__MAX_ATTEMPTS", "2");
-    broken.set("UPLOADD_RETRY__BASE_DELAY", "100ms");
+    // An outage spends no attempts; only the retry budget's age ends the wait.
+    broken.set("UPLOADD_RETRY__MAX_AGE", "1ms");
     let broken_app = broken.app().await;
     let worker = RunningWorker::start(&broken_app);
     let failed = enqueue_bytes(&broken_app, &broken, "f.jpg", &samples::photo_jpeg(200, 100, 1), None).await;
     let rec = wait_terminal(&app, &failed, Duration::from_secs(60)).await;
     assert_eq!(
         (rec.status, rec.reason_code.as_deref(), rec.attempts),
-        (Status::Failed, Some("scanner_unavailable"), 2)
+        (Status::Failed, Some("scanner_unavailable"), 1)
     );
-    assert!(rec.reason.as_deref().unwrap().contains("gave up after 2 attempts"));
+    assert!(rec.reason.as_deref().unwrap().contains("retry.max_age"), "{rec:?}");
     assert!(rec.finished_at.is_some() && rec.started_at.is_some());
     worker.shutdown().await;
     let queued = enqueue_bytes(&app, &env, "q.jpg", &samples::photo_jpeg(200, 100, 1), None).await;

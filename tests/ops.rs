@@ -111,6 +111,23 @@ fn alert_rules_and_prometheus_config_pass_promtool() {
     }
 }
 
+/// Every alert fires when it should and stays quiet when it should not: `promtool test rules`
+/// over `config/prometheus/alerts.test.yml`, and that file covers every alert in the rules.
+#[test]
+fn every_alert_rule_is_unit_tested_firing_and_not_firing() {
+    let tests = root().join("config/prometheus/alerts.test.yml");
+    let out = Command::new("promtool").args(["test", "rules"]).arg(&tests).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && text.contains("SUCCESS"), "promtool test rules: {text}");
+    let rules = std::fs::read_to_string(root().join("config/prometheus/alerts.yml")).unwrap();
+    let cases = std::fs::read_to_string(&tests).unwrap();
+    for line in rules.lines().filter_map(|l| l.trim().strip_prefix("- alert: ")) {
+        let name = line.trim();
+        let firing = format!("alertname: {name}");
+        assert!(cases.contains(&firing), "{name} has no test case in alerts.test.yml");
+    }
+}
+
 #[test]
 fn systemd_unit_verifies_and_is_strongly_hardened() {
     let dir = tempfile::tempdir().unwrap();

@@ -72,6 +72,13 @@ async fn images_end_to_end(stack: Stack) {
         assert_eq!((display.width, display.height), (Some(c.display.0), Some(c.display.1)), "{}", c.name);
         let thumb = &rec.outputs[1];
         assert!(thumb.width.unwrap_or(0) <= 300 && thumb.height.unwrap_or(0) <= 300);
+        let placeholders = rec.placeholders.as_ref().unwrap_or_else(|| panic!("{}: no placeholders", c.name));
+        assert_placeholders(placeholders);
+        // The ThumbHash has the output's (upright) aspect.
+        let hash = base64_decode(placeholders["thumbhash"].as_str().unwrap_or_default());
+        let aspect = thumbhash::thumb_hash_to_approximate_aspect_ratio(&hash).unwrap();
+        let want = c.display.0 as f32 / c.display.1 as f32;
+        assert!((aspect - want).abs() / want < 0.25, "{}: thumbhash aspect {aspect}, output {want}", c.name);
         wait_deleted(&app, &rec.source_key, Duration::from_secs(10)).await;
     }
     // Orientation applied: the stored image's left half (red) is the top after rotation.
@@ -84,6 +91,11 @@ async fn images_end_to_end(stack: Stack) {
     let alpha = app.db.get(&ids[1]).await.unwrap().unwrap();
     let img = image::load_from_memory(&read_object(&app, &alpha.outputs[0].key).await).unwrap().into_rgb8();
     assert!(img.get_pixel(1, 1).0.iter().all(|&c| c > 240), "transparent corner → white");
+    // The rotated photo is half red (top), half blue: its dominant colour is one of them.
+    let dominant = rotated.placeholders.as_ref().unwrap()["dominant_color"].as_str().unwrap().to_owned();
+    let rgb = u32::from_str_radix(&dominant[1..], 16).unwrap();
+    let (r, b) = (rgb >> 16, rgb & 0xff);
+    assert!(r.abs_diff(b) > 100, "a dominant colour, not the mean of red and blue: {dominant}");
     // Image facts recorded.
     let media = rotated.media.expect("media facts");
     assert_eq!(media["orientation"], 6);
@@ -178,7 +190,8 @@ async fn rerunning_a_ready_upload_is_a_no_op_and_duplicate_enqueue_is_ignored() 
     let again = uploadd::producer::enqueue_job(&app, &job).await.unwrap();
     assert_eq!(again, uploadd::queue::PushOutcome::Duplicate);
     // Even past the idempotency window, a re-run of a ready upload changes nothing.
-    app.queue.push(&format!("{id}-again"), &serde_json::to_string(&job.to_payload()).unwrap(), "").await.unwrap();
+    let again_task = uuid::Uuid::new_v4().to_string();
+    app.queue.push(&again_task, &serde_json::to_string(&job.to_payload()).unwrap(), "").await.unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = app.db.get(&id).await.unwrap().unwrap();
     assert_eq!(after.status, Status::Ready);
@@ -195,8 +208,9 @@ async fn a_malformed_message_is_recorded_and_workers_keep_going() {
     let env = TestEnv::new(Stack::Production).await;
     let app = env.app().await;
     let worker = RunningWorker::start(&app);
-    app.queue.push("bad-json", "{not json", "").await.unwrap();
-    app.queue.push("bad-source", r#"{"source_key":"file:///etc/passwd","profile":"default"}"#, "").await.unwrap();
+    let (bad_json, bad_source) = (uuid::Uuid::new_v4().to_string(), uuid::Uuid::new_v4().to_string());
+    app.queue.push(&bad_json, "{not json", "").await.unwrap();
+    app.queue.push(&bad_source, r#"{"source_key":"file:///etc/passwd","profile":"default"}"#, "").await.unwrap();
     // Raw producer that forgot the metadata hash entirely (apalis-redis workers die on this).
     let s = services();
     let client = redis::Client::open(s.redis()).unwrap();
@@ -218,13 +232,26 @@ async fn a_malformed_message_is_recorded_and_workers_keep_going() {
         .query_async(&mut conn)
         .await
         .unwrap();
+    // A task id that is not even text, pushed raw: it used to fail every fetch that carried it,
+    // so the valid job queued behind it never ran.
+    let raw_id: &[u8] = b"\xff\xfe-\x1b[31m-id";
+    let _: () = redis::pipe()
+        .hset(format!("{ns}:data"), raw_id, r#"{"source_key":"incoming/x","profile":"default"}"#)
+        .hset([format!("{ns}:meta:").as_bytes(), raw_id].concat(), "attempts", 0)
+        .rpush(format!("{ns}:active"), raw_id)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
     let good = enqueue_bytes(&app, &env, "ok.jpg", &samples::photo_jpeg(300, 200, 1), None).await;
     assert_eq!(wait_terminal(&app, &good, T).await.status, Status::Ready);
-    let bad = uploadd::job::upload_id_for_task("bad-json", "{not json").to_string();
+    let rec = wait_terminal(&app, &uploadd::job::upload_id_for_raw_task(raw_id).to_string(), T).await;
+    assert_eq!((rec.status, rec.reason_code.as_deref()), (Status::Rejected, Some("invalid_job")), "{rec:?}");
+    assert!(!rec.reason.as_deref().unwrap_or("").contains('\u{1b}'), "no raw escape reaches the record: {rec:?}");
+    let bad = uploadd::job::upload_id_for_task(&bad_json, "{not json").to_string();
     let rec = wait_terminal(&app, &bad, T).await;
     assert_eq!((rec.status, rec.reason_code.as_deref()), (Status::Rejected, Some("invalid_job")));
     assert!(rec.reason.unwrap().contains("not valid JSON"));
-    let src = uploadd::job::upload_id_for_task("bad-source", "").to_string();
+    let src = uploadd::job::upload_id_for_task(&bad_source, "").to_string();
     let rec = wait_terminal(&app, &src, T).await;
     assert!(rec.reason.unwrap().contains("source_key"));
     let unknown = uploadd::job::upload_id_for_task("no-meta", "").to_string();
@@ -237,7 +264,7 @@ async fn a_malformed_message_is_recorded_and_workers_keep_going() {
     let rec = wait_terminal(&app, &uploadd::job::upload_id_for_task("binary", &lossy).to_string(), T).await;
     assert_eq!((rec.status, rec.reason_code.as_deref()), (Status::Rejected, Some("invalid_job")), "{rec:?}");
     let dead = app.queue.list_dead(10).await.unwrap();
-    assert_eq!(dead.len(), 3, "the unparseable jobs are dead-lettered: {dead:?}");
+    assert_eq!(dead.len(), 4, "the unparseable jobs are dead-lettered: {dead:?}");
     worker.shutdown().await;
 }
 
@@ -293,4 +320,35 @@ async fn a_missing_bucket_is_retried_not_taken_for_a_missing_file() {
     let worker = RunningWorker::start(&app);
     assert_eq!(wait_terminal(&app, &id, T).await.status, Status::Ready);
     worker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_lua_refuses_ids_that_are_not_uuids_and_payloads_over_64_kib() {
+    let env = TestEnv::new(Stack::Production).await;
+    let app = env.app().await;
+    let ns = app.cfg.queue.namespace.clone();
+    let client = redis::Client::open(services().redis()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let script = redis::Script::new(uploadd::queue::PUSH_SCRIPT);
+    let push = |id: Vec<u8>, payload: Vec<u8>| {
+        let mut inv = script.prepare_invoke();
+        inv.arg(&ns).arg(id).arg(payload).arg("").arg(60).arg(1_700_000_000);
+        inv
+    };
+    let job = br#"{"source_key":"incoming/x","profile":"default"}"#.to_vec();
+    let id = uuid::Uuid::new_v4().to_string();
+    for (bad_id, payload, why) in [
+        (b"not-a-uuid".to_vec(), job.clone(), "UUID"),
+        (b"\xff\xfe\x1b[31m".to_vec(), job.clone(), "UUID"),
+        (format!("{id}\n").into_bytes(), job.clone(), "UUID"),
+        (id.clone().into_bytes(), vec![b' '; 64 * 1024 + 1], "64 KiB"),
+    ] {
+        let e = push(bad_id.clone(), payload).invoke_async::<i64>(&mut conn).await.unwrap_err();
+        assert!(e.to_string().contains(why), "{bad_id:?}: {e}");
+        let stored: bool =
+            redis::cmd("HEXISTS").arg(format!("{ns}:data")).arg(&bad_id).query_async(&mut conn).await.unwrap();
+        assert!(!stored, "nothing stored for {bad_id:?}");
+    }
+    assert_eq!(push(id.clone().into_bytes(), job).invoke_async::<i64>(&mut conn).await.unwrap(), 1);
+    assert_eq!(app.queue.stats().await.unwrap().pending, 1);
 }

@@ -83,6 +83,10 @@ async fn jobs_enqueued_from_python_and_node_end_ready() {
         let (out, err) = text(&o);
         assert!(o.status.success(), "{lang} wait: {out} {err}");
         assert!(out.contains("\"ready\""), "{lang} wait output: {out}");
+        let event: serde_json::Value =
+            serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{lang}: {e}: {out}"));
+        assert!(event["outputs"].is_array(), "{lang}: outputs parsed: {out}");
+        assert_placeholders(&event["placeholders"]);
     }
     worker.shutdown().await;
 }
@@ -135,4 +139,92 @@ fn example_jobs_satisfy_the_schema_and_the_daemon() {
         .output()
         .unwrap();
     assert!(!o.status.success());
+}
+
+/// The JSON Schema and the daemon's parser agree, case by case (null for absent included).
+#[test]
+fn the_schema_and_the_daemon_accept_and_refuse_the_same_jobs() {
+    let s = services();
+    let ok = |extra: serde_json::Value| {
+        let mut job = serde_json::json!({"source_key": "incoming/abc", "profile": "default"});
+        for (k, v) in extra.as_object().unwrap() {
+            job[k] = v.clone();
+        }
+        job
+    };
+    let cases: Vec<(serde_json::Value, bool)> = vec![
+        (ok(serde_json::json!({})), true),
+        (ok(serde_json::json!({"upload_id": "0196f0c4-2f7c-7bd3-a1d1-000000000001", "version": 1})), true),
+        (
+            ok(serde_json::json!({"version": null, "upload_id": null, "declared_type": null,
+                "original_filename": null, "metadata": null, "callback_url": null})),
+            true,
+        ),
+        (ok(serde_json::json!({"metadata": {"user": "42"}, "callback_url": "https://h.example/x"})), true),
+        (ok(serde_json::json!({"version": 2})), false),
+        (ok(serde_json::json!({"bucket": "other"})), false),
+        (ok(serde_json::json!({"upload_id": "nope"})), false),
+        (ok(serde_json::json!({"profile": "a b"})), false),
+        (ok(serde_json::json!({"source_key": "uploads/x"})), false),
+        (ok(serde_json::json!({"source_key": "incoming/../x"})), false),
+        (ok(serde_json::json!({"source_key": "incoming/a\u{1}b"})), false),
+        (ok(serde_json::json!({"metadata": {"k": "a\nb"}})), false),
+        (ok(serde_json::json!({"metadata": {"k": 1}})), false),
+        (ok(serde_json::json!({"callback_url": "ftp://h.example/"})), false),
+        (ok(serde_json::json!({"callback_url": "https://h.example/a b"})), false),
+        (serde_json::json!({"profile": "default"}), false),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let lines: Vec<String> = cases.iter().map(|(j, _)| j.to_string()).collect();
+    let input = dir.path().join("cases.jsonl");
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let code = "import json,sys,jsonschema\n\
+        schema=json.load(open(sys.argv[1]))\n\
+        v=jsonschema.Draft202012Validator(schema)\n\
+        for line in open(sys.argv[2]):\n    print('ok' if v.is_valid(json.loads(line)) else 'no')\n";
+    let o = std::process::Command::new(s.get("UPLOADD_TEST_PYTHON"))
+        .args(["-c", code])
+        .arg(root().join("jobs/upload-job.schema.json"))
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    let verdicts: Vec<bool> = String::from_utf8_lossy(&o.stdout).lines().map(|l| l == "ok").collect();
+    assert_eq!(verdicts.len(), cases.len());
+    for ((job, want), schema_ok) in cases.iter().zip(verdicts) {
+        let daemon_ok = uploadd::job::UploadJob::parse("t", &job.to_string(), "incoming/").is_ok();
+        assert_eq!((schema_ok, daemon_ok), (*want, *want), "schema {schema_ok}, daemon {daemon_ok}: {job}");
+    }
+}
+
+/// The Python CLI run as the README shows it, without its dependency installed: one line that
+/// says how to install it, not a traceback.
+#[test]
+fn the_python_cli_without_redis_says_how_to_install_it() {
+    // `-S`: no site-packages, so no redis-py, whatever this machine has.
+    let o = std::process::Command::new("python3")
+        .args(["-S", "jobs/producers/python/uploadd_producer.py", "enqueue", "--redis", "redis://127.0.0.1:1"])
+        .args(["--source-key", "incoming/x", "--profile", "default"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out} {err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(err.contains("pip install -r jobs/producers/python/requirements.txt"), "{err}");
+    assert!(!err.contains("Traceback"));
+}
+
+/// `--help` is not a usage error in either CLI.
+#[test]
+fn both_clis_answer_help_with_exit_0() {
+    for (program, script) in [
+        (services().get("UPLOADD_TEST_PYTHON"), "jobs/producers/python/uploadd_producer.py"),
+        (services().get("UPLOADD_TEST_NODE"), "jobs/producers/node/uploadd-producer.js"),
+    ] {
+        let o = std::process::Command::new(program).args([script, "--help"]).current_dir(root()).output().unwrap();
+        let (out, _) = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{script}: {out}");
+        assert!(out.contains("enqueue") && out.contains("wait"), "{script}: {out}");
+    }
 }

@@ -187,6 +187,7 @@ async fn one_sweep_of_a_kind_at_a_time_and_a_crashed_holder_does_not_block_forev
     // Two daemons (processes) at once: the first holds the lease while paused mid-run.
     put(&app, &env, &format!("{}uploads/{}/x.jpg", env.prefix, uuid::Uuid::now_v7())).await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
+    require_failpoints();
     let mut first = spawn_paused_sweep(
         &env,
         "first",
@@ -243,7 +244,7 @@ async fn a_row_committed_mid_sweep_keeps_its_objects() {
         height: Some(1),
         sha256: "x".into(),
     };
-    assert!(app.db.commit_ready(id, &[output]).await.unwrap());
+    assert!(app.db.commit_ready(id, &[output], None).await.unwrap());
     let out = sweeper.wait_with_output().unwrap();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(app.storage.head(&key).await.unwrap().is_some(), "the committed output survived: {report}");
@@ -252,6 +253,54 @@ async fn a_row_committed_mid_sweep_keeps_its_objects() {
         "{report}"
     );
     assert!(!report["removals"].as_array().unwrap().iter().any(|r| r["key"] == key.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_job_can_claim_an_upload_while_a_sweep_deletes_its_objects() {
+    let env = sweep_env(Stack::Production).await;
+    let app = env.app().await;
+    let id = uuid::Uuid::now_v7();
+    let source = format!("{}incoming/{id}", env.prefix);
+    put(&app, &env, &source).await;
+    in_progress(&app, id, &source).await;
+    app.db.finish(id, Status::Failed, "test", "failed earlier").await.unwrap();
+    let key = format!("{}uploads/{id}/display.jpg", env.prefix);
+    put(&app, &env, &key).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // The sweep has checked the object one last time and holds the upload's lock: between
+    // here and its delete, a job that claimed the upload could re-store the object and commit
+    // it, and the delete would then take a committed output. It cannot claim.
+    require_failpoints();
+    let sweeper = spawn_paused_sweep(
+        &env,
+        "sweeper",
+        env.command().env("UPLOADD_FAILPOINTS", "sweep-locked=sleep(3000)").args(["sweep", "orphans", "--json"]),
+    )
+    .await;
+    assert!(app.db.reopen(id).await.unwrap());
+    let raw = format!(r#"{{"upload_id":"{id}","source_key":"{source}","profile":"default"}}"#);
+    let job = uploadd::job::UploadJob::parse("t", &raw, &app.cfg.storage.incoming_prefix).unwrap();
+    assert!(
+        matches!(app.db.claim(&job, 1, 1).await.unwrap(), uploadd::db::Claim::SweepLocked),
+        "a claim waits while the sweep holds the upload"
+    );
+    let out = sweeper.wait_with_output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["removals"].as_array().unwrap().iter().any(|r| r["key"] == key.as_str()), "{report}");
+    // The sweep is done: the job claims, re-stores and commits, and its output stays.
+    assert!(matches!(app.db.claim(&job, 1, 1).await.unwrap(), uploadd::db::Claim::Proceed(_)));
+    put(&app, &env, &key).await;
+    let output = uploadd::db::OutputRecord {
+        variant: "display".into(),
+        key: key.clone(),
+        content_type: "image/jpeg".into(),
+        bytes: 10,
+        width: Some(1),
+        height: Some(1),
+        sha256: "x".into(),
+    };
+    assert!(app.db.commit_ready(id, &[output], None).await.unwrap());
+    assert!(app.storage.head(&key).await.unwrap().is_some(), "the committed output exists");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -80,6 +80,9 @@ async fn outcomes_reach_the_event_stream_and_signed_webhooks_with_retries() {
     let mut env = TestEnv::new(Stack::Production).await;
     env.set("UPLOADD_WEBHOOKS__SECRET", SECRET);
     env.set("UPLOADD_WEBHOOKS__ALLOWED_HOSTS", &format!("127.0.0.1:{port}"));
+    // The receiver is this test, on loopback over plain HTTP: both must be allowed explicitly.
+    env.set("UPLOADD_WEBHOOKS__ALLOW_HTTP", "true");
+    env.set("UPLOADD_WEBHOOKS__ALLOW_PRIVATE_NETWORKS", "true");
     env.set("UPLOADD_WEBHOOKS__BASE_DELAY", "200ms");
     env.set("UPLOADD_WEBHOOKS__MAX_DELAY", "1s");
     let app = env.app().await;
@@ -151,13 +154,19 @@ async fn outcomes_reach_the_event_stream_and_signed_webhooks_with_retries() {
     let field = |e: &redis::streams::StreamId, k: &str| -> String { e.get(k).unwrap_or_default() };
     let mut by_id = std::collections::HashMap::new();
     for e in &entries {
-        by_id.insert(field(e, "id"), (field(e, "status"), field(e, "reason_code"), field(e, "outputs")));
+        by_id.insert(
+            field(e, "id"),
+            (field(e, "status"), field(e, "reason_code"), field(e, "outputs"), field(e, "placeholders")),
+        );
     }
     assert_eq!(entries.len(), 3, "one event per terminal state");
     assert_eq!(by_id[&ok].0, "ready");
     let outputs: Vec<serde_json::Value> = serde_json::from_str(&by_id[&ok].2).unwrap();
     assert_eq!(outputs.len(), 3);
     assert_eq!((by_id[&bad].0.as_str(), by_id[&bad].1.as_str()), ("rejected", "infected"));
+    let placeholders: serde_json::Value = serde_json::from_str(&by_id[&ok].3).unwrap();
+    assert_placeholders(&placeholders);
+    assert_eq!(by_id[&bad].3, "", "no placeholders for a rejected upload");
     let len: u64 = redis::cmd("XLEN").arg(format!("{ns}:events")).query_async(&mut conn).await.unwrap();
     assert_eq!(len, 3);
 
@@ -181,8 +190,10 @@ async fn outcomes_reach_the_event_stream_and_signed_webhooks_with_retries() {
     assert_eq!(body["status"], "ready");
     assert_eq!(body["outputs"].as_array().map(Vec::len), Some(3));
     assert_eq!(body["metadata"]["user"], "42");
+    assert_placeholders(&body["placeholders"]);
     let body = delivered.iter().find(|b| b["id"] == bad.as_str()).expect("bad's webhook");
     assert_eq!((body["status"].as_str(), body["reason_code"].as_str()), (Some("rejected"), Some("infected")));
+    assert!(body["placeholders"].is_null());
     let a = app.db.webhook_status(&ok).await.unwrap().unwrap();
     assert!(a.attempts >= 1 && a.last_status == Some(200));
 
@@ -197,7 +208,90 @@ async fn outcomes_reach_the_event_stream_and_signed_webhooks_with_retries() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["status"], "ready");
     assert_eq!(v["webhook"]["status"], "delivered");
+    assert_placeholders(&v["placeholders"]);
     stop.cancel();
     dispatcher.await.unwrap();
     worker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_and_private_addresses_are_refused_unless_allowed() {
+    let (port, received) = receiver(0).await;
+    let mut env = TestEnv::new(Stack::Embedded).await;
+    env.set("UPLOADD_WEBHOOKS__SECRET", SECRET);
+    // Allowed by name, but plain HTTP to a loopback address: refused by default.
+    env.set("UPLOADD_WEBHOOKS__ALLOWED_HOSTS", &format!("127.0.0.1:{port},localhost:{port}"));
+    let app = env.app().await;
+    let worker = RunningWorker::start(&app);
+    let stop = CancellationToken::new();
+    let dispatcher = tokio::spawn(uploadd::webhook::run_dispatcher(app.clone(), stop.clone()));
+    let mut ids = Vec::new();
+    for url in [format!("http://127.0.0.1:{port}/hook"), format!("https://localhost:{port}/hook")] {
+        let path = env.file("a.jpg", &samples::photo_jpeg(200, 100, 1));
+        let opts = uploadd::producer::EnqueueOptions { callback_url: Some(url), ..Default::default() };
+        ids.push(uploadd::producer::enqueue_file(&app, &path, "default", opts).await.unwrap().to_string());
+    }
+    for id in &ids {
+        assert_eq!(wait_terminal(&app, id, Duration::from_secs(60)).await.status, Status::Ready);
+    }
+    // http:// is refused outright; https://localhost resolves to loopback, refused at connect.
+    let plain = app.db.webhook_status(&ids[0]).await.unwrap().unwrap();
+    assert_eq!(plain.status, "refused", "{plain:?}");
+    assert!(plain.last_error.unwrap_or_default().contains("https"));
+    let start = std::time::Instant::now();
+    loop {
+        let s = app.db.webhook_status(&ids[1]).await.unwrap().unwrap();
+        if s.attempts >= 1 {
+            assert_ne!(s.status, "delivered");
+            assert!(s.last_error.unwrap_or_default().contains("non-public"), "refused by address");
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no attempt: {s:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(received.lock().unwrap().is_empty(), "nothing reached the receiver");
+    stop.cancel();
+    dispatcher.await.unwrap();
+    worker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_announcement_that_failed_after_the_commit_is_sent_later_exactly_once() {
+    let (port, received) = receiver(0).await;
+    let mut env = TestEnv::new(Stack::Production).await;
+    env.set("UPLOADD_WEBHOOKS__SECRET", SECRET);
+    env.set("UPLOADD_WEBHOOKS__ALLOWED_HOSTS", &format!("127.0.0.1:{port}"));
+    env.set("UPLOADD_WEBHOOKS__ALLOW_HTTP", "true");
+    env.set("UPLOADD_WEBHOOKS__ALLOW_PRIVATE_NETWORKS", "true");
+    let app = env.app().await;
+    let ns = app.cfg.queue.namespace.clone();
+    let path = env.file("a.jpg", &samples::photo_jpeg(300, 200, 1));
+    let opts = uploadd::producer::EnqueueOptions {
+        callback_url: Some(format!("http://127.0.0.1:{port}/hook")),
+        ..Default::default()
+    };
+    let id = uploadd::producer::enqueue_file(&app, &path, "default", opts).await.unwrap().to_string();
+    // The first announcement fails recording the webhook, the second publishing the event;
+    // the outbox keeps at it until both went out.
+    require_failpoints();
+    let daemon = spawn_logged_daemon(&env, &[("UPLOADD_FAILPOINTS", "announce-webhook=fail(1);announce=fail(1)")]);
+    assert_eq!(wait_terminal(&app, &id, Duration::from_secs(60)).await.status, Status::Ready);
+    let client = redis::Client::open(services().redis()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        let len: u64 = redis::cmd("XLEN").arg(format!("{ns}:events")).query_async(&mut conn).await.unwrap();
+        let hook = app.db.webhook_status(&id).await.unwrap();
+        if len >= 1 && hook.as_ref().is_some_and(|h| h.status == "delivered") {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(90), "not announced: events {len}, webhook {hook:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Give a duplicate the chance to show up, then count.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let len: u64 = redis::cmd("XLEN").arg(format!("{ns}:events")).query_async(&mut conn).await.unwrap();
+    assert_eq!(len, 1, "one event for one outcome");
+    assert_eq!(received.lock().unwrap().len(), 1, "one webhook for one outcome");
+    assert!(sigterm(daemon).success());
 }

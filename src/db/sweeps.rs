@@ -26,6 +26,56 @@ fn placeholders(from: usize, n: usize) -> String {
 }
 
 impl Db {
+    /// Locks uploads whose objects the sweep is about to delete, until `until_ms` (or
+    /// [`Db::unlock_for_sweep`]): a claim of a locked upload waits. Returns the ids locked —
+    /// those that are finished or have no row; one in progress is left unlocked (and its
+    /// objects alone).
+    pub async fn lock_for_sweep(&self, ids: &[String], until_ms: i64) -> Result<HashSet<String>, DbError> {
+        let mut locked = HashSet::new();
+        for chunk in ids.chunks(200) {
+            let mut tx = self.pool().begin().await?;
+            for id in chunk {
+                sqlx::query(
+                    "INSERT INTO sweep_locks (upload_id, until_ms) VALUES ($1, $2) \
+                     ON CONFLICT (upload_id) DO UPDATE SET until_ms = excluded.until_ms",
+                )
+                .bind(id)
+                .bind(until_ms)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let sql = format!(
+                "SELECT id FROM uploads WHERE id IN ({}) AND status NOT IN ('ready','rejected','failed','cancelled')",
+                placeholders(1, chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            let busy: HashSet<String> =
+                q.fetch_all(&mut *tx).await?.iter().map(|r| r.try_get::<String, _>(0)).collect::<Result<_, _>>()?;
+            for id in &busy {
+                sqlx::query("DELETE FROM sweep_locks WHERE upload_id = $1").bind(id).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            locked.extend(chunk.iter().filter(|id| !busy.contains(*id)).cloned());
+        }
+        Ok(locked)
+    }
+
+    /// Releases the locks of [`Db::lock_for_sweep`].
+    pub async fn unlock_for_sweep(&self, ids: &[String]) -> Result<(), DbError> {
+        for chunk in ids.chunks(500) {
+            let sql = format!("DELETE FROM sweep_locks WHERE upload_id IN ({})", placeholders(1, chunk.len()));
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            q.execute(self.pool()).await?;
+        }
+        Ok(())
+    }
+
     /// Takes the lease for `kind` if it is free or expired. True when `holder` now has it.
     pub async fn acquire_sweep_lease(&self, kind: &str, holder: &str, ttl_ms: i64) -> Result<bool, DbError> {
         let now = now_ms();

@@ -29,7 +29,9 @@ pub struct DeliveryStatus {
 }
 
 impl Db {
-    /// Records (or replaces, for a re-opened upload) the delivery of an upload's outcome.
+    /// Records (or replaces, for a re-opened upload) the delivery of an upload's outcome. The
+    /// same outcome announced again (the outbox retrying) leaves a delivery as it is, so a
+    /// delivered webhook is never sent twice for one outcome.
     pub async fn upsert_webhook(
         &self,
         upload_id: &str,
@@ -44,7 +46,8 @@ impl Db {
              VALUES ($1, $2, $3, 0, $4, $5, $6, $7, $8) \
              ON CONFLICT (upload_id) DO UPDATE SET url = excluded.url, status = excluded.status, attempts = 0, \
              next_attempt_at = excluded.next_attempt_at, last_status = NULL, last_error = excluded.last_error, \
-             payload = excluded.payload, updated_at = excluded.updated_at",
+             payload = excluded.payload, updated_at = excluded.updated_at \
+             WHERE webhook_deliveries.payload <> excluded.payload",
         )
         .bind(upload_id)
         .bind(url)

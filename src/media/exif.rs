@@ -40,6 +40,54 @@ pub fn jpeg_orientation(data: &[u8]) -> Option<u8> {
     None
 }
 
+/// EXIF orientation (1–8) of a WebP, from its `EXIF` chunk (extended format), if any. The
+/// chunk usually comes after the image data, so the whole RIFF chunk list is walked.
+pub fn webp_orientation(data: &[u8]) -> Option<u8> {
+    if data.len() < 12 || &data[..4] != b"RIFF" || &data[8..12] != b"WEBP" {
+        return None;
+    }
+    let mut pos = 12usize;
+    while pos + 8 <= data.len() {
+        let fourcc = &data[pos..pos + 4];
+        let size =
+            usize::try_from(u32::from_le_bytes([data[pos + 4], data[pos + 5], data[pos + 6], data[pos + 7]])).ok()?;
+        let body = data.get(pos + 8..(pos + 8).checked_add(size)?)?;
+        if fourcc == b"EXIF" {
+            // Some writers keep JPEG's "Exif\0\0" prefix in the chunk.
+            let tiff = body.strip_prefix(b"Exif\0\0").unwrap_or(body);
+            return tiff_orientation(tiff);
+        }
+        pos = pos + 8 + size + (size & 1);
+    }
+    None
+}
+
+/// [`webp_orientation`] from a file, reading only the chunk headers and the `EXIF` chunk.
+pub fn webp_file_orientation(path: &std::path::Path) -> std::io::Result<Option<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    let mut head = [0u8; 12];
+    if f.read_exact(&mut head).is_err() || &head[..4] != b"RIFF" || &head[8..12] != b"WEBP" {
+        return Ok(None);
+    }
+    let mut chunk = [0u8; 8];
+    for _ in 0..1024 {
+        if f.read_exact(&mut chunk).is_err() {
+            return Ok(None);
+        }
+        let size = u64::from(u32::from_le_bytes([chunk[4], chunk[5], chunk[6], chunk[7]]));
+        if &chunk[..4] == b"EXIF" {
+            // An orientation needs little of the EXIF block; a hostile size is not followed.
+            let mut body = Vec::new();
+            (&mut f).take(size.min(1 << 20)).read_to_end(&mut body)?;
+            let tiff = body.strip_prefix(b"Exif\0\0").unwrap_or(&body);
+            return Ok(tiff_orientation(tiff));
+        }
+        f.seek(SeekFrom::Current(i64::try_from(size + (size & 1)).unwrap_or(i64::MAX)))?;
+    }
+    Ok(None)
+}
+
 /// Orientation from a TIFF-structured EXIF blob (`II*\0…` or `MM\0*…`).
 pub fn tiff_orientation(tiff: &[u8]) -> Option<u8> {
     let little = match tiff.get(..4)? {

@@ -21,6 +21,8 @@ unsafe extern "C" {
         width: *mut c_uint,
         height: *mut c_uint,
         components: *mut c_int,
+        colorspace: *mut c_int,
+        progressive: *mut c_int,
     ) -> *mut RawDecoder;
     fn uploadd_jpeg_start(d: *mut RawDecoder, scale_num: c_uint, out_w: *mut c_uint, out_h: *mut c_uint) -> c_int;
     fn uploadd_jpeg_read(d: *mut RawDecoder, buf: *mut u8, max_rows: c_uint, stride: usize) -> c_int;
@@ -32,11 +34,24 @@ unsafe extern "C" {
 /// Most rows one [`RowDecoder::read`] call returns (the shim's limit).
 pub const MAX_ROWS: usize = 64;
 
+/// The colour space a JPEG is stored in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Colorspace {
+    Gray,
+    Rgb,
+    YCbCr,
+    Cmyk,
+    Ycck,
+    Unknown,
+}
+
 /// An open JPEG file, header read. Decodes to RGB rows after [`RowDecoder::start`].
 pub struct RowDecoder {
     raw: NonNull<RawDecoder>,
     pub width: u32,
     pub height: u32,
+    pub colorspace: Colorspace,
+    pub progressive: bool,
     out: Option<(u32, u32)>,
 }
 
@@ -53,11 +68,22 @@ impl RowDecoder {
     pub fn open(path: &Path, scan_limit: u32) -> Result<RowDecoder, MediaError> {
         let c_path = CString::new(path.as_os_str().as_bytes())
             .map_err(|_| MediaError::Unsupported("a path with a NUL byte".into()))?;
-        let (mut ok, mut w, mut h, mut comps) = (0, 0, 0, 0);
+        let (mut ok, mut w, mut h, mut comps, mut cs, mut prog) = (0, 0, 0, 0, 0, 0);
         // SAFETY: every pointer is valid for the call; the shim copies the path.
-        let raw = unsafe { uploadd_jpeg_open(c_path.as_ptr(), scan_limit, &mut ok, &mut w, &mut h, &mut comps) };
+        let raw = unsafe {
+            uploadd_jpeg_open(c_path.as_ptr(), scan_limit, &mut ok, &mut w, &mut h, &mut comps, &mut cs, &mut prog)
+        };
         let raw = NonNull::new(raw).ok_or_else(|| MediaError::Io("out of memory".into()))?;
-        let d = RowDecoder { raw, width: w, height: h, out: None };
+        // libjpeg's J_COLOR_SPACE values.
+        let colorspace = match cs {
+            1 => Colorspace::Gray,
+            2 => Colorspace::Rgb,
+            3 => Colorspace::YCbCr,
+            4 => Colorspace::Cmyk,
+            5 => Colorspace::Ycck,
+            _ => Colorspace::Unknown,
+        };
+        let d = RowDecoder { raw, width: w, height: h, colorspace, progressive: prog != 0, out: None };
         match ok {
             1 => Ok(d),
             -1 => Err(MediaError::Io(d.message())),
@@ -168,5 +194,46 @@ mod tests {
         let path = dir.path().join("x.jpg");
         std::fs::write(&path, b"GIF89a not a jpeg at all").unwrap();
         assert!(matches!(RowDecoder::open(&path, 500), Err(MediaError::Corrupt(_))));
+    }
+
+    /// A progressive JPEG whose last refinement scan is repeated `extra` times before EOI.
+    fn duplicated_scans(base: &[u8], extra: usize) -> Vec<u8> {
+        // Find the last SOS marker (FFDA); its scan runs to the EOI (FFD9) at the end.
+        let sos = base.windows(2).rposition(|w| w == [0xff, 0xda]).unwrap();
+        let eoi = base.len() - 2;
+        let scan = &base[sos..eoi];
+        let mut out = base[..eoi].to_vec();
+        for _ in 0..extra {
+            out.extend_from_slice(scan);
+        }
+        out.extend_from_slice(&[0xff, 0xd9]);
+        out
+    }
+
+    #[test]
+    fn hundreds_of_refinement_scans_are_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scans.jpg");
+        std::fs::write(&path, duplicated_scans(&progressive_jpeg(2000, 1500), 490)).unwrap();
+        let start = std::time::Instant::now();
+        let e = decode_all(&path, 100, 8).unwrap_err();
+        let took = start.elapsed();
+        assert!(matches!(e, MediaError::Corrupt(_)), "{e}");
+        // The first repeated scan breaks the progression: libjpeg warns and decoding stops
+        // there, instead of running every scan (or up to the limit).
+        assert!(e.to_string().contains("progression") || e.to_string().contains("scans"), "{e}");
+        assert!(took < std::time::Duration::from_secs(2), "refused in {took:?}");
+    }
+
+    #[test]
+    fn extraneous_bytes_before_a_marker_are_tolerated() {
+        // Camera files often carry junk between segments; libjpeg warns and decodes.
+        let mut jpeg = progressive_jpeg(64, 48);
+        let sos = jpeg.windows(2).position(|w| w == [0xff, 0xda]).unwrap();
+        jpeg.splice(sos..sos, [0x00, 0x13, 0x37]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("junk.jpg");
+        std::fs::write(&path, jpeg).unwrap();
+        assert_eq!(decode_all(&path, 100, 8).unwrap(), (64, 48, 48));
     }
 }

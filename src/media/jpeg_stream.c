@@ -42,15 +42,49 @@ static void on_error(j_common_ptr cinfo) {
     longjmp(err->jump, 1);
 }
 
+/* Warnings that mean the entropy-coded data is damaged or hostile. libjpeg would go on (a bad
+ * progression sequence can make it re-run hundreds of refinement scans, burning seconds of
+ * CPU on a 100 KB file; a truncated file is padded with grey): stop at the first one. */
+static int is_fatal_warning(int code) {
+    switch (code) {
+    case JWRN_BOGUS_PROGRESSION:
+    case JWRN_HUFF_BAD_CODE:
+    case JWRN_HIT_MARKER:
+    case JWRN_MUST_RESYNC:
+    case JWRN_NOT_SEQUENTIAL:
+    case JWRN_JPEG_EOF:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Warnings real cameras and editors produce on images that decode fine. */
+static int is_benign_warning(int code) {
+    switch (code) {
+    case JWRN_EXTRANEOUS_DATA: /* "N extraneous bytes before marker" */
+    case JWRN_JFIF_MAJOR:
+    case JWRN_ADOBE_XFORM:
+    case JWRN_BOGUS_ICC: /* a bad ICC marker: the image is used untagged */
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static void on_message(j_common_ptr cinfo, int level) {
     struct uploadd_err *err = (struct uploadd_err *)cinfo->err;
     if (level >= 0) {
         return; /* trace messages */
     }
     cinfo->err->num_warnings++;
-    /* Extraneous bytes between markers are common in camera files and harmless; any other
-     * warning (a truncated file above all: libjpeg pads it with grey) makes the image corrupt. */
-    if (cinfo->err->msg_code == JWRN_EXTRANEOUS_DATA || err->warned) {
+    int code = cinfo->err->msg_code;
+    if (is_fatal_warning(code)) {
+        (*cinfo->err->format_message)(cinfo, err->message);
+        longjmp(err->jump, 1);
+    }
+    /* Any other unknown warning makes the image corrupt, judged once decoding ends. */
+    if (is_benign_warning(code) || err->warned) {
         return;
     }
     (*cinfo->err->format_message)(cinfo, err->message);
@@ -88,7 +122,7 @@ void uploadd_jpeg_close(struct uploadd_jpeg *d) {
  * `*ok`: 1 on success, 0 for a bad header, -1 when the file cannot be opened. On failure the
  * message says why, and the handle must still be closed. */
 struct uploadd_jpeg *uploadd_jpeg_open(const char *path, unsigned scan_limit, int *ok, unsigned *width,
-                                       unsigned *height, int *components) {
+                                       unsigned *height, int *components, int *colorspace, int *progressive) {
     struct uploadd_jpeg *d = calloc(1, sizeof *d);
     *ok = 0;
     if (d == NULL) {
@@ -116,6 +150,8 @@ struct uploadd_jpeg *uploadd_jpeg_open(const char *path, unsigned scan_limit, in
     *width = d->cinfo.image_width;
     *height = d->cinfo.image_height;
     *components = d->cinfo.num_components;
+    *colorspace = (int)d->cinfo.jpeg_color_space;
+    *progressive = d->cinfo.progressive_mode ? 1 : 0;
     *ok = 1;
     return d;
 }

@@ -39,23 +39,28 @@ impl Raster {
     }
 
     /// RGBA (straight alpha) composited over `bg` → RGB.
-    pub fn flatten(&self, bg: [u8; 3]) -> Raster {
+    /// Composites RGBA over `bg` into RGB, in place: the buffer is reused (pixel `i` is
+    /// written at `3i`, never past where pixel `i` was read), so no second image is allocated.
+    pub fn flatten(mut self, bg: [u8; 3]) -> Raster {
         if self.channels == 3 {
-            return self.clone();
+            return self;
         }
-        let mut out = vec![0u8; self.width as usize * self.height as usize * 3];
-        for (o, p) in out.chunks_exact_mut(3).zip(self.pixels.chunks_exact(4)) {
-            let a = u32::from(p[3]);
-            if a == 255 {
+        let n = self.width as usize * self.height as usize;
+        let px = &mut self.pixels;
+        for i in 0..n {
+            let (r, g, b, a) = (px[4 * i], px[4 * i + 1], px[4 * i + 2], u32::from(px[4 * i + 3]));
+            let out = if a == 255 {
                 // Most pixels of most images: a plain copy.
-                o.copy_from_slice(&p[..3]);
+                [r, g, b]
             } else {
-                for c in 0..3 {
-                    o[c] = ((u32::from(p[c]) * a + u32::from(bg[c]) * (255 - a) + 127) / 255) as u8;
-                }
-            }
+                let mix = |c: u8, k: usize| ((u32::from(c) * a + u32::from(bg[k]) * (255 - a) + 127) / 255) as u8;
+                [mix(r, 0), mix(g, 1), mix(b, 2)]
+            };
+            px[3 * i..3 * i + 3].copy_from_slice(&out);
         }
-        Raster { pixels: out, width: self.width, height: self.height, channels: 3 }
+        px.truncate(3 * n);
+        self.channels = 3;
+        self
     }
 
     /// Premultiplied RGBA composited over `bg` → RGB (exact: c + bg·(1 − a)).
@@ -366,7 +371,7 @@ mod tests {
     #[test]
     fn flattening_composites_over_the_background() {
         let r = Raster::new(vec![255, 0, 0, 0, 0, 255, 0, 255, 0, 0, 255, 128], 3, 1, 4).unwrap();
-        let f = r.flatten([0, 0, 255]);
+        let f = r.clone().flatten([0, 0, 255]);
         assert_eq!(&f.pixels[..3], &[0, 0, 255]);
         assert_eq!(&f.pixels[3..6], &[0, 255, 0]);
         assert_eq!(&f.pixels[6..9], &[0, 0, 255]);

@@ -1,25 +1,53 @@
-//! The validate stage: the real type comes from the magic bytes (`infer`), never from the
-//! client's filename or Content-Type; the profile then decides what is allowed.
+//! The validate stage: the real type comes from the magic bytes (the format registry), never
+//! from the client's filename or Content-Type; the profile then decides what is allowed.
 
-use crate::config::{IMAGE_TYPES, MismatchPolicy, Profile, VIDEO_TYPES};
+use tokio::io::AsyncReadExt;
 
-/// How many leading bytes are enough for every signature we check.
-pub const SNIFF_BYTES: usize = 8192;
-
-/// What kind of processing a detected type gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MediaKind {
-    Image,
-    Video,
-}
+use super::attempt::{Attempt, Stop, temp_failure};
+use crate::config::{MismatchPolicy, Profile};
+use crate::formats::{MediaType, SNIFF_BYTES, Sniffed, sniff};
+use crate::outcome::{Failure, Reason, Stage};
+use crate::storage::Fetched;
 
 /// The outcome of validation, recorded on the upload.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Detected {
-    pub mime: String,
-    pub kind: MediaKind,
+    pub media: MediaType,
     /// The client's filename extension disagrees with the content (metadata only).
     pub extension_mismatch: bool,
+}
+
+impl Detected {
+    pub fn mime(&self) -> &'static str {
+        self.media.mime()
+    }
+
+    /// The facts recorded as the upload's `media`, with the mismatch noted.
+    pub fn facts(&self, info: &impl serde::Serialize) -> serde_json::Value {
+        let mut facts = serde_json::to_value(info).unwrap_or_default();
+        if self.extension_mismatch {
+            facts["extension_mismatch"] = serde_json::Value::Bool(true);
+        }
+        facts
+    }
+}
+
+/// The stage: detect the real type from the first bytes of the fetched file and apply the
+/// profile's policy.
+pub async fn run(a: &Attempt<'_>, fetched: &Fetched) -> Result<Detected, Stop> {
+    let _t = a.enter(Stage::Validate).await;
+    let head = read_head(&a.source).await.map_err(|e| temp_failure(Stage::Validate, &e, "reading the original"))?;
+    let j = a.job;
+    validate(&head, fetched.bytes, a.profile, j.declared_type.as_deref(), j.original_filename.as_deref())
+        .map_err(|r| Failure::reject(Stage::Validate, r.reason(), r.to_string()).into())
+}
+
+/// The first [`SNIFF_BYTES`] of a file (fewer if it is shorter).
+async fn read_head(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    let f = tokio::fs::File::open(path).await?;
+    let mut buf = Vec::with_capacity(SNIFF_BYTES);
+    f.take(SNIFF_BYTES as u64).read_to_end(&mut buf).await?;
+    Ok(buf)
 }
 
 /// A permanent validation verdict (the upload is rejected with this code and message).
@@ -38,13 +66,17 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    pub fn code(&self) -> &'static str {
+    pub fn reason(&self) -> Reason {
         match self {
-            Rejection::Empty => "empty",
-            Rejection::Unrecognised | Rejection::NotAllowed(_) => "type_not_allowed",
-            Rejection::Mismatch { .. } => "type_mismatch",
-            Rejection::TooLarge { .. } => "too_large",
+            Rejection::Empty => Reason::Empty,
+            Rejection::Unrecognised | Rejection::NotAllowed(_) => Reason::TypeNotAllowed,
+            Rejection::Mismatch { .. } => Reason::TypeMismatch,
+            Rejection::TooLarge { .. } => Reason::TooLarge,
         }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.reason().as_str()
     }
 }
 
@@ -59,22 +91,26 @@ pub fn validate(
     if size == 0 {
         return Err(Rejection::Empty);
     }
-    let detected = detect(head);
+    let sniffed = sniff(head);
     // A declared type is checked first: a PDF sent as `image/jpeg` is a lie, whatever else it is.
-    if let Some(declared) = declared {
-        let actual = detected.unwrap_or("an unrecognised type");
-        if profile.mismatch == MismatchPolicy::Reject && !same_type(declared, actual) {
+    if let Some(declared) = declared
+        && profile.mismatch == MismatchPolicy::Reject
+    {
+        let agrees = match sniffed {
+            Some(Sniffed::Known(t)) => t.matches_declared(declared),
+            Some(Sniffed::Other(m)) => declared == m || declared == "application/octet-stream",
+            None => declared == "application/octet-stream",
+        };
+        if !agrees {
+            let actual = sniffed.map_or("an unrecognised type", Sniffed::mime);
             return Err(Rejection::Mismatch { declared: declared.to_owned(), detected: actual.to_owned() });
         }
     }
-    let mime = detected.ok_or(Rejection::Unrecognised)?;
-    let kind = if IMAGE_TYPES.contains(&mime) {
-        MediaKind::Image
-    } else if VIDEO_TYPES.contains(&mime) {
-        MediaKind::Video
-    } else {
-        return Err(Rejection::NotAllowed(mime.to_owned()));
+    let media = match sniffed.ok_or(Rejection::Unrecognised)? {
+        Sniffed::Known(t) => t,
+        Sniffed::Other(m) => return Err(Rejection::NotAllowed(m.to_owned())),
     };
+    let mime = media.mime();
     if !profile.allowed_types.iter().any(|t| t == mime) {
         return Err(Rejection::NotAllowed(mime.to_owned()));
     }
@@ -84,59 +120,8 @@ pub fn validate(
     }
     let extension_mismatch = filename
         .and_then(|f| f.rsplit_once('.'))
-        .map(|(_, ext)| !extension_fits(&ext.to_ascii_lowercase(), mime))
-        .unwrap_or(false);
-    Ok(Detected { mime: mime.to_owned(), kind, extension_mismatch })
-}
-
-/// The MIME type from magic bytes, restricted to what uploadd knows how to name.
-pub fn detect(head: &[u8]) -> Option<&'static str> {
-    let t = infer::get(head)?;
-    Some(match t.mime_type() {
-        "image/jpeg" => "image/jpeg",
-        "image/png" => "image/png",
-        "image/webp" => "image/webp",
-        "image/gif" => "image/gif",
-        "video/mp4" => "video/mp4",
-        "video/quicktime" => "video/quicktime",
-        "video/webm" => "video/webm",
-        "video/x-matroska" => "video/x-matroska",
-        "video/x-msvideo" => "video/x-msvideo",
-        other => other,
-    })
-}
-
-/// Declared and detected agree (MP4 and QuickTime share a container family and are often
-/// labelled either way by browsers, as are WebM and Matroska).
-fn same_type(declared: &str, detected: &str) -> bool {
-    if declared == detected {
-        return true;
-    }
-    fn family(m: &str) -> &str {
-        match m {
-            "video/mp4" | "video/quicktime" => "isobmff",
-            "video/webm" | "video/x-matroska" => "matroska",
-            other => other,
-        }
-    }
-    // A generic declaration says nothing to contradict.
-    declared == "application/octet-stream" || family(declared) == family(detected)
-}
-
-fn extension_fits(ext: &str, mime: &str) -> bool {
-    let ok: &[&str] = match mime {
-        "image/jpeg" => &["jpg", "jpeg", "jpe", "jfif"],
-        "image/png" => &["png"],
-        "image/webp" => &["webp"],
-        "image/gif" => &["gif"],
-        "video/mp4" => &["mp4", "m4v"],
-        "video/quicktime" => &["mov", "qt", "mp4"],
-        "video/webm" => &["webm"],
-        "video/x-matroska" => &["mkv", "webm"],
-        "video/x-msvideo" => &["avi"],
-        _ => &[],
-    };
-    ok.contains(&ext)
+        .is_some_and(|(_, ext)| !media.filename_fits(&ext.to_ascii_lowercase()));
+    Ok(Detected { media, extension_mismatch })
 }
 
 #[cfg(test)]
@@ -151,7 +136,7 @@ mod tests {
     #[test]
     fn magic_bytes_decide() {
         let d = check(&samples::alpha_png(4, 4), None).unwrap();
-        assert_eq!(d.mime, "image/png");
+        assert_eq!(d.mime(), "image/png");
         assert!(d.extension_mismatch, "a PNG named .jpg is noted");
         assert_eq!(check(&samples::pdf_document(), None), Err(Rejection::NotAllowed("application/pdf".into())));
         assert_eq!(check(&samples::pdf_document(), Some("image/jpeg")).unwrap_err().code(), "type_mismatch");

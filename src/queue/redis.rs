@@ -10,7 +10,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Script, Value};
 use tokio::sync::Notify;
 
-use super::{Delivery, PushOutcome, QueueError, QueueStats, Settle, TaskInfo, now_secs};
+use super::{Batch, Delivery, PushOutcome, QueueError, QueueStats, Settle, TaskInfo, now_secs};
 use crate::config::{QueueConfig, redact_url};
 
 /// The script every producer uses to enqueue (see `jobs/README.md`).
@@ -27,7 +27,7 @@ const CALL_SETTLE_FETCH: &str = "local settled = settle(ARGV[1], ARGV[2], ARGV[3
     tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8]))
 if type(settled) == 'table' then return settled end
 local fetched = fetch(ARGV[1], ARGV[2], tonumber(ARGV[9]), tonumber(ARGV[4]))
-return { settled, fetched[1], fetched[2] }";
+return { settled, fetched[1], fetched[2], fetched[3] }";
 
 struct Scripts {
     push: Script,
@@ -115,6 +115,10 @@ impl RedisQueue {
         &self.ns
     }
 
+    pub(super) fn connection(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
     /// Queue state lives in Redis: an evicting `maxmemory-policy` silently loses jobs and leases.
     async fn warn_if_evicting(&self) {
         let mut conn = self.conn.clone();
@@ -163,7 +167,7 @@ impl RedisQueue {
         Ok(n)
     }
 
-    pub async fn fetch(&self, worker: &str, max: usize) -> Result<(Vec<Delivery>, Option<i64>), QueueError> {
+    pub async fn fetch(&self, worker: &str, max: usize) -> Result<Batch, QueueError> {
         let mut conn = self.conn.clone();
         let v: Value = self
             .scripts
@@ -179,7 +183,7 @@ impl RedisQueue {
             return Err(QueueError::Protocol("fetch reply: not an array".into()));
         };
         let mut it = parts.into_iter();
-        parse_fetched(it.next(), it.next())
+        parse_fetched(it.next(), it.next(), it.next())
     }
 
     pub async fn wait_for_work(&self, max_wait: Duration) {
@@ -189,7 +193,7 @@ impl RedisQueue {
     pub async fn settle(&self, worker: &str, task_id: &str, how: &Settle) -> Result<bool, QueueError> {
         let v = self.invoke_settle(&self.scripts.settle, worker, task_id, how, None).await?;
         let settled = as_u32(&v) == 1;
-        if settled && matches!(how, Settle::Retry { .. }) {
+        if settled && matches!(how, Settle::Retry { .. } | Settle::Defer { .. }) {
             self.wake.notify_one();
         }
         Ok(settled)
@@ -203,18 +207,18 @@ impl RedisQueue {
         task_id: &str,
         how: &Settle,
         max: usize,
-    ) -> Result<(bool, Vec<Delivery>), QueueError> {
+    ) -> Result<(bool, Batch), QueueError> {
         let v = self.invoke_settle(&self.scripts.settle_fetch, worker, task_id, how, Some(max)).await?;
         let Value::Array(parts) = v else {
             return Err(QueueError::Protocol("settle-and-fetch reply: not an array".into()));
         };
         let mut it = parts.into_iter();
         let settled = it.next().is_some_and(|v| as_u32(&v) == 1);
-        let (deliveries, _) = parse_fetched(it.next(), it.next())?;
-        if settled && matches!(how, Settle::Retry { .. }) {
+        let batch = parse_fetched(it.next(), it.next(), it.next())?;
+        if settled && matches!(how, Settle::Retry { .. } | Settle::Defer { .. }) {
             self.wake.notify_one();
         }
-        Ok((settled, deliveries))
+        Ok((settled, batch))
     }
 
     /// Runs `settle.lua` (alone, or followed by a fetch of `fetch_max` jobs).
@@ -273,26 +277,60 @@ impl RedisQueue {
     }
 
     pub async fn find(&self, task_id: &str) -> Result<Option<TaskInfo>, QueueError> {
+        self.find_raw(task_id.as_bytes()).await
+    }
+
+    /// [`RedisQueue::find`] by the id's bytes (a raw producer's id need not be text).
+    async fn find_raw(&self, task_id: &[u8]) -> Result<Option<TaskInfo>, QueueError> {
         let mut conn = self.conn.clone();
-        // Bytes, not `String`: a producer's payload need not be UTF-8 (shown lossily).
-        let (payload, meta): (Option<Vec<u8>>, std::collections::HashMap<String, String>) = redis::pipe()
+        // Bytes, not `String`: a producer's payload and metadata need not be UTF-8 (shown lossily).
+        type RawMeta = std::collections::HashMap<Vec<u8>, Vec<u8>>;
+        let (payload, meta): (Option<Vec<u8>>, RawMeta) = redis::pipe()
             .cmd("HGET")
             .arg(format!("{}:data", self.ns))
             .arg(task_id)
             .cmd("HGETALL")
-            .arg(format!("{}:meta:{task_id}", self.ns))
+            .arg([format!("{}:meta:", self.ns).as_bytes(), task_id].concat())
             .query_async(&mut conn)
             .await?;
         if payload.is_none() && meta.is_empty() {
             return Ok(None);
         }
         let payload = payload.map(|b| String::from_utf8_lossy(&b).into_owned());
-        Ok(Some(task_info(task_id, payload, &meta)))
+        let meta: std::collections::HashMap<String, String> = meta
+            .into_iter()
+            .map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), String::from_utf8_lossy(&v).into_owned()))
+            .collect();
+        let id = crate::units::printable(&String::from_utf8_lossy(task_id), 200);
+        Ok(Some(task_info(&id, payload, &meta)))
+    }
+
+    pub async fn list_waiting(&self, limit: usize) -> Result<Vec<TaskInfo>, QueueError> {
+        let mut conn = self.conn.clone();
+        let last = limit.saturating_sub(1);
+        let (active, scheduled): (Vec<Vec<u8>>, Vec<Vec<u8>>) = redis::pipe()
+            .cmd("LRANGE")
+            .arg(format!("{}:active", self.ns))
+            .arg(0)
+            .arg(last)
+            .cmd("ZRANGE")
+            .arg(format!("{}:scheduled", self.ns))
+            .arg(0)
+            .arg(last)
+            .query_async(&mut conn)
+            .await?;
+        let mut out = Vec::new();
+        for id in active.into_iter().chain(scheduled).take(limit) {
+            if let Some(t) = self.find_raw(&id).await? {
+                out.push(t);
+            }
+        }
+        Ok(out)
     }
 
     pub async fn list_dead(&self, limit: usize) -> Result<Vec<TaskInfo>, QueueError> {
         let mut conn = self.conn.clone();
-        let ids: Vec<String> = redis::cmd("ZREVRANGE")
+        let ids: Vec<Vec<u8>> = redis::cmd("ZREVRANGE")
             .arg(format!("{}:dead", self.ns))
             .arg(0)
             .arg(limit.saturating_sub(1))
@@ -300,7 +338,7 @@ impl RedisQueue {
             .await?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            if let Some(t) = self.find(&id).await? {
+            if let Some(t) = self.find_raw(&id).await? {
                 out.push(t);
             }
         }
@@ -357,39 +395,65 @@ fn settle_args(how: &Settle, max_done: u64, max_dead: u64) -> (&'static str, f64
     match how {
         Settle::Ack => ("ack", 0.0, "", max_done),
         Settle::Retry { at_ms, error } => ("retry", *at_ms as f64 / 1000.0, error.as_str(), 0),
+        Settle::Defer { at_ms, error } => ("defer", *at_ms as f64 / 1000.0, error.as_str(), 0),
         Settle::Dead { reason } => ("dead", 0.0, reason.as_str(), max_dead),
     }
 }
 
-/// Parses `fetch.lua`'s reply: the job list and the next due score.
-fn parse_fetched(jobs: Option<Value>, next_due: Option<Value>) -> Result<(Vec<Delivery>, Option<i64>), QueueError> {
-    let proto = |m: &str| QueueError::Protocol(format!("fetch reply: {m}"));
+/// Parses `fetch.lua`'s reply: the job list, the next due score, the invalid ids. Each entry
+/// is decoded on its own: a malformed one is skipped (and said), never the whole batch.
+fn parse_fetched(jobs: Option<Value>, next_due: Option<Value>, invalid: Option<Value>) -> Result<Batch, QueueError> {
     let Some(Value::Array(jobs)) = jobs else {
-        return Err(proto("no job list"));
+        return Err(QueueError::Protocol("fetch reply: no job list".into()));
     };
     let next_due =
         next_due.as_ref().and_then(as_string).and_then(|s| s.parse::<f64>().ok()).map(|s| (s * 1000.0) as i64);
-    let mut out = Vec::with_capacity(jobs.len());
+    let mut deliveries = Vec::with_capacity(jobs.len());
     for job in jobs {
-        let Value::Array(f) = job else {
-            return Err(proto("job is not an array"));
-        };
-        if f.len() != 4 {
-            return Err(proto("job has the wrong arity"));
+        match parse_job(job) {
+            Some(d) => deliveries.push(d),
+            // Cannot happen with fetch.lua (it dead-letters ids it would not hand out); if it
+            // did, the job stays in this worker's in-flight set and reconciliation hands it back.
+            None => tracing::error!("A fetched job could not be decoded; skipped."),
         }
-        out.push(Delivery {
-            task_id: as_string(&f[0]).ok_or_else(|| proto("id"))?,
-            // A producer's bytes that are not UTF-8 still reach the parser (which records the job
-            // as invalid) instead of failing the whole fetch, which would hand it back forever.
-            payload: match &f[1] {
-                Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
-                v => as_string(v).ok_or_else(|| proto("payload"))?,
-            },
-            attempts: as_u32(&f[2]),
-            deliveries: as_u32(&f[3]).max(1),
-        });
     }
-    Ok((out, next_due))
+    let invalid = match invalid {
+        Some(Value::Array(ids)) => ids.iter().filter_map(as_bytes).collect(),
+        _ => Vec::new(),
+    };
+    Ok(Batch { deliveries, next_due, invalid })
+}
+
+fn parse_job(job: Value) -> Option<Delivery> {
+    let Value::Array(f) = job else { return None };
+    if f.len() < 4 {
+        return None;
+    }
+    let enqueued_at_ms = f
+        .get(4)
+        .and_then(as_string)
+        .and_then(|s| s.parse::<f64>().ok())
+        .map_or_else(crate::units::now_ms, |s| (s * 1000.0) as i64);
+    Some(Delivery {
+        task_id: as_string(&f[0])?,
+        // A producer's bytes that are not UTF-8 still reach the parser (which records the job
+        // as invalid) instead of failing the fetch, which would hand it back forever.
+        payload: match &f[1] {
+            Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+            v => as_string(v)?,
+        },
+        attempts: as_u32(&f[2]),
+        deliveries: as_u32(&f[3]).max(1),
+        enqueued_at_ms,
+    })
+}
+
+fn as_bytes(v: &Value) -> Option<Vec<u8>> {
+    match v {
+        Value::BulkString(b) => Some(b.clone()),
+        Value::SimpleString(s) => Some(s.as_bytes().to_vec()),
+        _ => None,
+    }
 }
 
 fn as_string(v: &Value) -> Option<String> {

@@ -11,7 +11,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Row, SqlitePool};
 use tokio::sync::Notify;
 
-use super::{Delivery, PushOutcome, QueueError, QueueStats, Settle, TaskInfo};
+use super::{Batch, Delivery, PushOutcome, QueueError, QueueStats, Settle, TaskInfo, is_plain_task_id};
 use crate::config::QueueConfig;
 use crate::units::now_ms;
 
@@ -137,7 +137,7 @@ impl SqliteQueue {
         Ok(requeued)
     }
 
-    pub async fn fetch(&self, worker: &str, max: usize) -> Result<(Vec<Delivery>, Option<i64>), QueueError> {
+    pub async fn fetch(&self, worker: &str, max: usize) -> Result<Batch, QueueError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         // Register first: a fetch is also a sign of life, and recovery must not take what we hold.
@@ -146,31 +146,48 @@ impl SqliteQueue {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        // Ids and payloads come back as hex, so a row another writer stored as a BLOB (or as
+        // text that is not UTF-8) decodes on its own instead of failing the whole fetch.
         let rows = sqlx::query(
             "UPDATE queue_jobs SET state = 'Running', locked_by = ?1, deliveries = deliveries + 1 \
              WHERE id IN (SELECT id FROM queue_jobs WHERE state IN ('Pending', 'Failed') AND run_at <= ?2 ORDER BY run_at, rowid LIMIT ?3) \
-             RETURNING id, payload, attempts, deliveries",
+             RETURNING rowid AS rid, typeof(id) AS id_type, hex(id) AS id_hex, hex(payload) AS payload_hex, attempts, deliveries, enqueued_at",
         )
         .bind(worker)
         .bind(now)
         .bind(i64::try_from(max).unwrap_or(i64::MAX))
         .fetch_all(&mut *tx)
         .await?;
-        let next_due: Option<i64> =
-            sqlx::query_scalar("SELECT MIN(run_at) FROM queue_jobs WHERE state IN ('Pending', 'Failed')")
-                .fetch_one(&mut *tx)
-                .await?;
-        tx.commit().await?;
-        let mut out = Vec::with_capacity(rows.len());
+        let mut batch = Batch::default();
         for r in rows {
-            out.push(Delivery {
-                task_id: r.try_get("id")?,
-                payload: r.try_get("payload")?,
+            let id = hex::decode(r.try_get::<String, _>("id_hex")?).unwrap_or_default();
+            let text_id = r.try_get::<String, _>("id_type")? == "text";
+            if !text_id || !is_plain_task_id(&id) {
+                sqlx::query(
+                    "UPDATE queue_jobs SET state = 'Killed', locked_by = NULL, done_at = ?1, \
+                     last_error = 'invalid job: the task id is not a plain token' WHERE rowid = ?2",
+                )
+                .bind(now)
+                .bind(r.try_get::<i64, _>("rid")?)
+                .execute(&mut *tx)
+                .await?;
+                batch.invalid.push(id);
+                continue;
+            }
+            let payload = hex::decode(r.try_get::<String, _>("payload_hex")?).unwrap_or_default();
+            batch.deliveries.push(Delivery {
+                task_id: String::from_utf8_lossy(&id).into_owned(),
+                payload: String::from_utf8_lossy(&payload).into_owned(),
                 attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(0),
                 deliveries: u32::try_from(r.try_get::<i64, _>("deliveries")?).unwrap_or(1).max(1),
+                enqueued_at_ms: r.try_get::<i64, _>("enqueued_at").unwrap_or(now),
             });
         }
-        Ok((out, next_due))
+        batch.next_due = sqlx::query_scalar("SELECT MIN(run_at) FROM queue_jobs WHERE state IN ('Pending', 'Failed')")
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(batch)
     }
 
     pub async fn wait_for_work(&self, max_wait: Duration) {
@@ -190,6 +207,20 @@ impl SqliteQueue {
             Settle::Retry { at_ms, error } => {
                 let r = sqlx::query(
                     "UPDATE queue_jobs SET state = 'Failed', run_at = ?1, attempts = attempts + 1, last_error = ?2, locked_by = NULL \
+                     WHERE id = ?3 AND state = 'Running' AND locked_by = ?4",
+                )
+                .bind(at_ms)
+                .bind(error)
+                .bind(task_id)
+                .bind(worker)
+                .execute(&self.pool)
+                .await?;
+                self.wake.notify_one();
+                r
+            }
+            Settle::Defer { at_ms, error } => {
+                let r = sqlx::query(
+                    "UPDATE queue_jobs SET state = 'Failed', run_at = ?1, deliveries = MAX(deliveries - 1, 0), last_error = ?2, locked_by = NULL \
                      WHERE id = ?3 AND state = 'Running' AND locked_by = ?4",
                 )
                 .bind(at_ms)
@@ -294,6 +325,18 @@ impl SqliteQueue {
         row.map(|r| task_info(&r)).transpose().map_err(Into::into)
     }
 
+    pub async fn list_waiting(&self, limit: usize) -> Result<Vec<TaskInfo>, QueueError> {
+        let rows = sqlx::query(
+            "SELECT id, payload, state, attempts, deliveries, last_error FROM queue_jobs \
+             WHERE state IN ('Pending', 'Failed') AND typeof(id) = 'text' AND typeof(payload) = 'text' \
+             ORDER BY state DESC, run_at LIMIT ?1",
+        )
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(task_info).collect::<Result<_, _>>().map_err(Into::into)
+    }
+
     pub async fn list_dead(&self, limit: usize) -> Result<Vec<TaskInfo>, QueueError> {
         let rows = sqlx::query(
             "SELECT id, payload, state, attempts, deliveries, last_error FROM queue_jobs WHERE state = 'Killed' ORDER BY done_at DESC LIMIT ?1",
@@ -379,15 +422,15 @@ mod tests {
         assert_eq!(q.push("a", "{}", "a").await.unwrap(), PushOutcome::Enqueued);
         assert_eq!(q.push("a", "{}", "a").await.unwrap(), PushOutcome::Duplicate);
         assert_eq!(q.push("b", "{}", "").await.unwrap(), PushOutcome::Enqueued);
-        let (got, _) = q.fetch("w1", 10).await.unwrap();
+        let got = q.fetch("w1", 10).await.unwrap().deliveries;
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].deliveries, 1);
-        let (again, _) = q.fetch("w2", 10).await.unwrap();
+        let again = q.fetch("w2", 10).await.unwrap().deliveries;
         assert!(again.is_empty(), "leased jobs are not handed out twice");
         assert!(q.settle("w1", "a", &Settle::Ack).await.unwrap());
         assert!(!q.settle("w2", "b", &Settle::Ack).await.unwrap(), "only the holder settles");
         assert!(q.settle("w1", "b", &Settle::Retry { at_ms: 0, error: "x".into() }).await.unwrap());
-        let (retry, _) = q.fetch("w2", 10).await.unwrap();
+        let retry = q.fetch("w2", 10).await.unwrap().deliveries;
         assert_eq!((retry[0].attempts, retry[0].deliveries), (1, 2));
     }
 
@@ -396,11 +439,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let q = queue(dir.path()).await;
         q.push("a", "{}", "").await.unwrap();
-        let (got, _) = q.fetch("dead-worker", 1).await.unwrap();
+        let got = q.fetch("dead-worker", 1).await.unwrap().deliveries;
         assert_eq!(got.len(), 1);
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(q.heartbeat("live-worker").await.unwrap(), 1);
-        let (got, _) = q.fetch("live-worker", 1).await.unwrap();
+        let got = q.fetch("live-worker", 1).await.unwrap().deliveries;
         assert_eq!(got[0].crashes(), 1);
         assert!(!q.settle("dead-worker", "a", &Settle::Ack).await.unwrap(), "a dead worker cannot settle");
     }
@@ -412,11 +455,38 @@ mod tests {
         q.push("a", "{}", "").await.unwrap();
         q.fetch("w", 1).await.unwrap();
         assert_eq!(q.release("w", &["a".into()]).await.unwrap(), 1);
-        let (got, _) = q.fetch("w2", 1).await.unwrap();
+        let got = q.fetch("w2", 1).await.unwrap().deliveries;
         assert_eq!(got[0].crashes(), 0);
         assert!(q.settle("w2", "a", &Settle::Dead { reason: "bad".into() }).await.unwrap());
         assert_eq!(q.list_dead(10).await.unwrap()[0].last_error.as_deref(), Some("bad"));
         assert!(q.requeue_dead("a").await.unwrap());
         assert_eq!(q.stats().await.unwrap().pending, 1);
+    }
+
+    #[tokio::test]
+    async fn a_malformed_row_is_dead_lettered_on_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = queue(dir.path()).await;
+        // Rows another writer stored badly: a BLOB id, a text id with an escape, a BLOB
+        // payload that is not UTF-8 (under a valid id), and a good job behind them.
+        for (id, payload) in
+            [("X'fffe00'", "'{}'"), ("'bad' || char(27) || '[31m'", "'{}'"), ("'blob-payload'", "X'c3ff'")]
+        {
+            sqlx::raw_sql(&format!(
+                "INSERT INTO queue_jobs (id, payload, state, run_at, enqueued_at) VALUES ({id}, {payload}, 'Pending', 0, 0)"
+            ))
+            .execute(&q.pool)
+            .await
+            .unwrap();
+        }
+        q.push("good", "{}", "").await.unwrap();
+        let batch = q.fetch("w", 10).await.unwrap();
+        let ids: Vec<&str> = batch.deliveries.iter().map(|d| d.task_id.as_str()).collect();
+        assert_eq!(ids, ["blob-payload", "good"]);
+        assert_eq!(batch.deliveries[0].payload, "\u{fffd}\u{fffd}", "a bad payload reaches the parser lossily");
+        assert_eq!(batch.invalid, [b"\xff\xfe\x00".to_vec(), b"bad\x1b[31m".to_vec()]);
+        let stats = q.stats().await.unwrap();
+        assert_eq!((stats.dead, stats.running, stats.pending), (2, 2, 0), "{stats:?}");
+        assert!(q.fetch("w", 10).await.unwrap().invalid.is_empty(), "dead-lettered once");
     }
 }

@@ -326,6 +326,18 @@ impl AsyncChunks for BodyChunks {
     }
 }
 
+/// An S3 error as one line: the service's code and message when it sent them.
+pub(super) fn error_text<E>(err: &SdkError<E, HttpResponse>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match (err.code(), err.message()) {
+        (Some(c), Some(m)) => format!("{c}: {m}"),
+        (Some(c), None) => c.to_owned(),
+        _ => DisplayErrorContext(err).to_string(),
+    }
+}
+
 fn classify<E>(op: &'static str, key: &str, err: SdkError<E, HttpResponse>) -> StorageError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,

@@ -15,8 +15,12 @@ pub(super) async fn sweep(run: &mut Run<'_>) -> Result<(), SweepError> {
         return Ok(());
     };
     let cfg = &run.app.cfg;
-    let prefixes =
-        [cfg.storage.incoming_prefix.clone(), cfg.storage.output_prefix.clone(), cfg.storage.quarantine_prefix.clone()];
+    let prefixes = [
+        cfg.storage.incoming_prefix.clone(),
+        cfg.storage.output_prefix.clone(),
+        cfg.storage.originals_prefix.clone(),
+        cfg.storage.quarantine_prefix.clone(),
+    ];
     let max_age = i64::try_from(cfg.sweep.multipart_max_age.get().as_millis()).unwrap_or(i64::MAX);
     if let Some(note) = lifecycle_note(s3).await {
         run.report.notes.push(note);
@@ -82,14 +86,9 @@ pub(super) async fn sweep(run: &mut Run<'_>) -> Result<(), SweepError> {
 }
 
 /// Tells operators whether the bucket already has an AbortIncompleteMultipartUpload rule
-/// (then this sweep is a backstop). Not every S3-compatible store supports lifecycle rules.
+/// (then this sweep is a backstop).
 async fn lifecycle_note(s3: &crate::storage::S3Store) -> Option<String> {
-    match s3.client().get_bucket_lifecycle_configuration().bucket(s3.bucket()).send().await {
-        Ok(out) => out
-            .rules()
-            .iter()
-            .find_map(|r| r.abort_incomplete_multipart_upload().and_then(|a| a.days_after_initiation()))
-            .map(|days| format!("the bucket also has an AbortIncompleteMultipartUpload lifecycle rule ({days} days); this sweep is a backstop")),
-        Err(_) => None,
-    }
+    s3.lifecycle_abort_days().await.map(|days| {
+        format!("the bucket also has an AbortIncompleteMultipartUpload lifecycle rule ({days} days); this sweep is a backstop")
+    })
 }

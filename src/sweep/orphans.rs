@@ -25,7 +25,13 @@ fn ms(d: std::time::Duration) -> i64 {
 }
 
 pub(super) async fn sweep(run: &mut Run<'_>) -> Result<(), SweepError> {
-    sweep_outputs(run).await?;
+    let outputs = run.app.cfg.storage.output_prefix.clone();
+    sweep_outputs(run, &outputs).await?;
+    if !run.capped() {
+        // Kept originals are outputs too (rows in the same table), under their own prefix.
+        let originals = run.app.cfg.storage.originals_prefix.clone();
+        sweep_outputs(run, &originals).await?;
+    }
     if !run.capped() {
         sweep_incoming(run).await?;
     }
@@ -35,14 +41,20 @@ pub(super) async fn sweep(run: &mut Run<'_>) -> Result<(), SweepError> {
     Ok(())
 }
 
-/// The outputs table as a sorted stream, one page at a time.
+/// The output keys under one prefix as a sorted stream, one page at a time.
 struct OutputCursor {
+    prefix: String,
     buf: VecDeque<String>,
     after: String,
     done: bool,
 }
 
 impl OutputCursor {
+    fn new(prefix: &str) -> OutputCursor {
+        // Every key under the prefix sorts after the prefix itself.
+        OutputCursor { prefix: prefix.to_owned(), buf: VecDeque::new(), after: prefix.to_owned(), done: false }
+    }
+
     async fn peek(&mut self, db: &crate::db::Db) -> Result<Option<&String>, SweepError> {
         if self.buf.is_empty() && !self.done {
             let page = db.output_keys_after(&self.after, PAGE as u32).await?;
@@ -50,16 +62,23 @@ impl OutputCursor {
                 self.after = last.clone();
             }
             self.done = page.len() < PAGE;
-            self.buf.extend(page);
+            // Past the prefix's range: the stream ends there.
+            let beyond = page.iter().position(|k| !k.starts_with(&self.prefix));
+            if let Some(i) = beyond {
+                self.done = true;
+                self.buf.extend(page.into_iter().take(i));
+            } else {
+                self.buf.extend(page);
+            }
         }
         Ok(self.buf.front())
     }
 }
 
-async fn sweep_outputs(run: &mut Run<'_>) -> Result<(), SweepError> {
-    let prefix = run.app.cfg.storage.output_prefix.clone();
+async fn sweep_outputs(run: &mut Run<'_>, prefix: &str) -> Result<(), SweepError> {
+    let prefix = prefix.to_owned();
     let grace = ms(run.app.cfg.sweep.orphans_grace.get());
-    let mut cursor = OutputCursor { buf: VecDeque::new(), after: String::new(), done: false };
+    let mut cursor = OutputCursor::new(&prefix);
     let mut dangling = Vec::new();
     let mut token = None;
     loop {
@@ -182,8 +201,40 @@ async fn delete_outputs(
     }
     crate::failpoint::hit("sweep-delete").await;
     run.renew().await?;
+    // Lock the uploads these objects belong to, so no job can claim one, re-store and commit
+    // between the last check below and the delete; then check again under the lock.
+    let ids: Vec<String> = doomed
+        .iter()
+        .filter_map(|o| upload_id_of(&o.key, prefix).map(str::to_owned))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let until = now_ms() + i64::try_from(LOCK_FOR.as_millis()).unwrap_or(300_000);
+    let locked = run.app.db.lock_for_sweep(&ids, until).await?;
+    let result = delete_locked(run, prefix, grace, doomed, &locked).await;
+    if let Err(e) = run.app.db.unlock_for_sweep(&ids).await {
+        tracing::warn!(error = %e, "Could not release the sweep's upload locks; they expire on their own.");
+    }
+    result
+}
+
+/// How long a sweep may hold uploads' locks (a crashed sweep's locks expire after it).
+const LOCK_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+
+async fn delete_locked(
+    run: &mut Run<'_>,
+    prefix: &str,
+    grace: i64,
+    doomed: Vec<ObjectInfo>,
+    locked: &HashSet<String>,
+) -> Result<(), SweepError> {
+    let (mine, busy): (Vec<ObjectInfo>, Vec<ObjectInfo>) =
+        doomed.into_iter().partition(|o| upload_id_of(&o.key, prefix).is_some_and(|id| locked.contains(id)));
+    for _ in busy {
+        run.keep("its upload is in progress");
+    }
     // Re-check right before deleting: a job may have committed (or rewritten) since.
-    let fresh = refreshed(run, doomed).await;
+    let fresh = refreshed(run, mine).await;
     let still = judge_outputs(run, prefix, grace, fresh.clone(), false).await?;
     let still_keys: HashSet<&str> = still.iter().map(|o| o.key.as_str()).collect();
     for obj in &fresh {
@@ -191,6 +242,7 @@ async fn delete_outputs(
             run.keep("changed during the sweep (re-checked before deleting)");
         }
     }
+    crate::failpoint::hit("sweep-locked").await;
     for obj in still {
         let storage = run.app.storage.clone();
         let key = obj.key.clone();

@@ -105,6 +105,8 @@ impl TestEnv {
             ("UPLOADD_WORKER__SHUTDOWN_GRACE".into(), "10s".into()),
             ("UPLOADD_HTTP__LISTEN".into(), String::new()),
             ("UPLOADD_LOG__LEVEL".into(), "info".into()),
+            // In-process apps have the test harness as their current executable.
+            ("UPLOADD_IMAGES__HEIF_DECODER".into(), env!("CARGO_BIN_EXE_uploadd").into()),
         ];
         let prefix = if stack == Stack::Production { format!("t-{id}/") } else { String::new() };
         if stack != Stack::Embedded {
@@ -129,6 +131,7 @@ impl TestEnv {
                 ("UPLOADD_STORAGE__INCOMING_PREFIX".into(), format!("{prefix}incoming/")),
                 ("UPLOADD_STORAGE__OUTPUT_PREFIX".into(), format!("{prefix}uploads/")),
                 ("UPLOADD_STORAGE__QUARANTINE_PREFIX".into(), format!("{prefix}quarantine/")),
+                ("UPLOADD_STORAGE__ORIGINALS_PREFIX".into(), format!("{prefix}originals/")),
                 ("UPLOADD_STORAGE__MULTIPART_THRESHOLD".into(), "8MiB".into()),
                 ("UPLOADD_STORAGE__MULTIPART_PART_SIZE".into(), "5MiB".into()),
             ]);
@@ -151,6 +154,14 @@ impl TestEnv {
 
     pub async fn app(&self) -> Arc<App> {
         App::open(self.config()).await.expect("open app")
+    }
+
+    /// An app whose configuration `edit` changed first (profiles cannot be set from the
+    /// environment).
+    pub async fn app_with(&self, edit: impl FnOnce(&mut Config)) -> Arc<App> {
+        let mut cfg = self.config();
+        edit(&mut cfg);
+        App::open(cfg).await.expect("open app")
     }
 
     /// A file in the test's own scratch space.
@@ -292,6 +303,15 @@ pub async fn enqueue_bytes(app: &App, env: &TestEnv, name: &str, bytes: &[u8], d
     .to_string()
 }
 
+/// Fails loudly unless this build can inject faults (the crash tests set
+/// `UPLOADD_FAILPOINTS`, which only a `--features failpoints` build honours).
+pub fn require_failpoints() {
+    assert!(
+        uploadd::failpoint::enabled(),
+        "this test injects faults: build with `--features failpoints` (scripts/test.sh does)"
+    );
+}
+
 /// A port nothing listens on (for a daemon's HTTP listener).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -330,4 +350,138 @@ pub async fn wait_http(port: u16) {
         assert!(start.elapsed() < Duration::from_secs(30), "the daemon's listener never came up");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// A service of a test's own — its own state directory and ports, started by the project's
+/// script — for tests that misconfigure or stop it without disturbing the tests sharing the
+/// suite's services. Stopped when dropped.
+pub struct PrivateService {
+    pub name: &'static str,
+    pub state: PathBuf,
+    extra: Vec<(String, String)>,
+}
+
+impl PrivateService {
+    /// Starts `name` (`clamd`, `postgres`, `garage`, …) with extra environment for the script
+    /// (e.g. `UPLOADD_CLAMD_EXTRA`).
+    pub fn start(name: &'static str, extra: &[(&str, &str)]) -> PrivateService {
+        // Under /tmp and world-traversable: PostgreSQL runs as its own user.
+        let state = std::env::temp_dir().join(format!("uploadd-private-{name}-{}", short_id()));
+        std::fs::create_dir_all(&state).expect("state dir");
+        std::fs::set_permissions(&state, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+        let s =
+            PrivateService { name, state, extra: extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect() };
+        s.control("start");
+        s
+    }
+
+    /// `start` or `stop` it through the project's script.
+    pub fn control(&self, action: &str) {
+        let status = std::process::Command::new(services().get("UPLOADD_TEST_SERVICES"))
+            .args([action, self.name])
+            .env("UPLOADD_TEST_STATE", &self.state)
+            .envs(self.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .status()
+            .expect("run scripts/services.sh");
+        assert!(status.success(), "scripts/services.sh {action} {} failed", self.name);
+    }
+
+    /// A value of the env file the script wrote for this state directory.
+    pub fn var(&self, key: &str) -> String {
+        let text = std::fs::read_to_string(self.state.join("env")).expect("private env file");
+        text.lines()
+            .filter_map(|l| l.split_once('='))
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.to_owned())
+            .unwrap_or_else(|| panic!("{key} missing from {}", self.state.display()))
+    }
+}
+
+impl Drop for PrivateService {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(services().get("UPLOADD_TEST_SERVICES"))
+            .args(["stop", self.name])
+            .env("UPLOADD_TEST_STATE", &self.state)
+            .status();
+        let _ = std::fs::remove_dir_all(&self.state);
+    }
+}
+
+/// Peak resident memory (VmHWM) of a process, in bytes.
+pub fn peak_rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024)
+}
+
+/// Runs the daemon binary for this environment, logging to `daemon.log` in its data dir.
+pub fn spawn_logged_daemon(env: &TestEnv, extra: &[(&str, &str)]) -> std::process::Child {
+    let log =
+        std::fs::OpenOptions::new().create(true).append(true).open(env.data_dir().join("daemon.log")).expect("log");
+    env.command()
+        .arg("run")
+        .envs(extra.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("spawn uploadd run")
+}
+
+/// SIGTERM, then the exit status.
+pub fn sigterm(mut child: std::process::Child) -> std::process::ExitStatus {
+    // SAFETY: signalling our own child process.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    child.wait().expect("wait for the daemon")
+}
+
+/// A `placeholders` object as documented in jobs/README.md: a 4×3-component BlurHash, a
+/// base64 ThumbHash and a `#rrggbb` colour.
+pub fn assert_placeholders(p: &serde_json::Value) {
+    let blurhash = p["blurhash"].as_str().unwrap_or_else(|| panic!("no blurhash in {p}"));
+    assert_eq!(blurhash.len(), 28, "4×3 components: {blurhash}");
+    assert_eq!(&blurhash[..1], "L", "size flag of 4×3 components: {blurhash}");
+    let thumb = p["thumbhash"].as_str().unwrap_or_else(|| panic!("no thumbhash in {p}"));
+    assert!(thumb.len() >= 8 && thumb.len().is_multiple_of(4), "{thumb}");
+    assert!(thumb.bytes().all(|c| c.is_ascii_alphanumeric() || b"+/=".contains(&c)), "{thumb}");
+    let colour = p["dominant_color"].as_str().unwrap_or_else(|| panic!("no dominant_color in {p}"));
+    assert!(colour.len() == 7 && colour.starts_with('#') && colour[1..].bytes().all(|c| c.is_ascii_hexdigit()));
+}
+
+/// Standard base64 (padded) decoding, for the ThumbHash.
+pub fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => u32::from(c - b'A'),
+        b'a'..=b'z' => u32::from(c - b'a') + 26,
+        b'0'..=b'9' => u32::from(c - b'0') + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {s}"),
+    };
+    let bytes: Vec<u8> = s.bytes().filter(|c| *c != b'=').collect();
+    let mut out = Vec::new();
+    for chunk in bytes.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, c)| n | (val(*c) << (18 - 6 * i)));
+        for i in 0..chunk.len().saturating_sub(1) {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    out
+}
+
+/// Runs `code` with the test venv's Python (Pillow, pillow-heif), `args` as `sys.argv[1:]`;
+/// returns stdout.
+pub fn python(code: &str, args: &[&str]) -> String {
+    let o = std::process::Command::new(services().get("UPLOADD_TEST_PYTHON"))
+        .arg("-c")
+        .arg(code)
+        .args(args)
+        .output()
+        .expect("run python");
+    assert!(o.status.success(), "python failed: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -255,7 +255,7 @@ async function createGroup(redis, stream, group, start) {
   }
 }
 
-// One XREADGROUP; resolves to [[entryId, event or null]] with `outputs` parsed.
+// One XREADGROUP; resolves to [[entryId, event or null]] with `outputs` and `placeholders` parsed.
 async function readGroup(conn, stream, group, consumer, start, blockMs) {
   const block = Math.max(1, Math.floor(blockMs));
   const args = ['GROUP', group, consumer, 'COUNT', 500, 'BLOCK', block, 'STREAMS', stream, start];
@@ -266,6 +266,7 @@ async function readGroup(conn, stream, group, consumer, start, blockMs) {
     const event = {};
     for (let i = 0; i < fields.length; i += 2) event[fields[i]] = fields[i + 1];
     event.outputs = JSON.parse(event.outputs || '[]');
+    event.placeholders = event.placeholders ? JSON.parse(event.placeholders) : null;
     return [entryId, event];
   });
 }
@@ -278,6 +279,11 @@ const USAGE = `usage:
 exit codes: 0 enqueued/ready, 1 error, 2 usage, 3 duplicate upload id, 4 finished but not ready, 5 timed out`;
 
 async function main(argv) {
+  // Asking for help is not a usage error: the usage on stdout, exit 0 (as the Python CLI).
+  if (argv.some((a) => a === '--help' || a === '-h') || argv[0] === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
   const [command, ...rest] = argv;
   const str = { type: 'string' };
   const options = {

@@ -34,7 +34,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
-import redis
+try:
+    import redis
+except ModuleNotFoundError:  # the command line says how to install it, in one line
+    redis = None  # type: ignore[assignment]
 
 DEFAULT_NAMESPACE = "uploadd"
 DEFAULT_INCOMING_PREFIX = "incoming/"
@@ -277,7 +280,7 @@ def _create_group(r: redis.Redis, stream: str, group: str, start: str) -> bool:
 def _read_group(
     r: redis.Redis, stream: str, group: str, consumer: str, start: str, block: float
 ) -> list[tuple[str, dict[str, Any] | None]]:
-    """One XREADGROUP; returns [(entry id, event dict or None)] with `outputs` parsed."""
+    """One XREADGROUP; returns [(entry id, event dict or None)] with `outputs` and `placeholders` parsed."""
     reply = r.xreadgroup(
         group, consumer, {stream: start}, count=500, block=max(1, int(block * 1000))
     )
@@ -293,6 +296,7 @@ def _read_group(
             if fields:
                 event = {_text(k): _text(v) for k, v in fields.items()}
                 event["outputs"] = json.loads(event.get("outputs") or "[]")
+                event["placeholders"] = json.loads(event["placeholders"]) if event.get("placeholders") else None
             out.append((_text(entry_id), event))
     return out
 
@@ -332,6 +336,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"uploadd_producer: {' '.join(str(e).split()) or type(e).__name__}", file=sys.stderr)
         return code
 
+    if redis is None:
+        return error(
+            ModuleNotFoundError(
+                "the redis package is missing; install it with: "
+                "pip install -r jobs/producers/python/requirements.txt"
+            ),
+            1,
+        )
     try:
         r = redis.Redis.from_url(args.redis, decode_responses=True)
         if args.command == "enqueue":

@@ -1,10 +1,13 @@
 -- Take up to `max` due jobs for `worker`. Moves at most 1,000 due retries per call from
 -- the scheduled set (never unpacks an unbounded list), marks each job Running in the worker's
 -- in-flight set and counts the delivery. Ids whose payload is gone, or that another live
--- delivery already holds, are dropped.
+-- delivery already holds, are dropped. An id that is not a plain token (a producer that
+-- bypassed push.lua: binary bytes, control characters, over 128 bytes) is dead-lettered here,
+-- on its own, and returned so the worker records it: it never fails the batch it came in.
 -- A function, so the settle-and-fetch script can share it (see redis.rs for the callers).
 -- Arguments: ns, worker, max, now (Unix seconds)
--- Returns { {id, payload, attempts, deliveries}..., next_due_score_or_false }
+-- Returns { { {id, payload, attempts, deliveries, enqueued_at}... }, next_due_score_or_false,
+--           { invalid_id... } }
 local function fetch(ns, worker, max, now)
   local inflight = ns .. ':inflight:' .. worker
   local active = ns .. ':active'
@@ -17,6 +20,7 @@ local function fetch(ns, worker, max, now)
     redis.call('HSET', ns .. ':meta:' .. id, 'status', 'Pending')
   end
   local out = {}
+  local invalid = {}
   local guard = 0
   while #out < max and guard < max * 4 + 16 do
     guard = guard + 1
@@ -24,7 +28,12 @@ local function fetch(ns, worker, max, now)
     if not id then break end
     local payload = redis.call('HGET', ns .. ':data', id)
     local meta = ns .. ':meta:' .. id
-    if not payload then
+    if #id == 0 or #id > 128 or string.find(id, '[^%w%-_:%.]') then
+      redis.call('HSET', meta, 'status', 'Killed', 'last_error', 'invalid job: the task id is not a plain token', 'done_at', now)
+      redis.call('HDEL', meta, 'locked_by')
+      redis.call('ZADD', ns .. ':dead', now, id)
+      invalid[#invalid + 1] = id
+    elseif not payload then
       redis.call('DEL', meta)
     else
       local holder = redis.call('HGET', meta, 'locked_by')
@@ -37,12 +46,13 @@ local function fetch(ns, worker, max, now)
         local deliveries = redis.call('HINCRBY', meta, 'deliveries', 1)
         redis.call('HSET', meta, 'status', 'Running', 'locked_by', worker, 'locked_at', now)
         local attempts = tonumber(redis.call('HGET', meta, 'attempts') or '0') or 0
-        out[#out + 1] = { id, payload, attempts, deliveries }
+        local enqueued_at = redis.call('HGET', meta, 'enqueued_at') or tostring(now)
+        out[#out + 1] = { id, payload, attempts, deliveries, enqueued_at }
       end
     end
   end
   local first = redis.call('ZRANGE', scheduled, 0, 0, 'WITHSCORES')
   local next_due = false
   if first[2] then next_due = first[2] end
-  return { out, next_due }
+  return { out, next_due, invalid }
 end

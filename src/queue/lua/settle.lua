@@ -1,13 +1,15 @@
 -- Settle a delivery held by `worker`. Does nothing (returns 0) if the job is no longer in
 -- that worker's in-flight set (its lease was lost and someone else owns it now).
 -- A function, so the settle-and-fetch script can share it (see redis.rs for the callers).
--- Arguments: ns, worker, id, now, action ('ack' | 'retry' | 'dead'), run_at, message, keep
+-- Arguments: ns, worker, id, now, action ('ack' | 'retry' | 'defer' | 'dead'), run_at, message, keep
 --   ack:   delete payload and metadata; remember the id in {ns}:done (trimmed to `keep`)
 --   retry: count the attempt, schedule at run_at (Unix seconds)
+--   defer: schedule at run_at without counting an attempt or the delivery (a dependency was
+--          down, or the job waits for capacity: not the job's fault, and not a crash)
 --   dead:  keep payload and metadata for operators in {ns}:dead (trimmed to `keep`, oldest first)
 local function settle(ns, worker, id, now, action, run_at, message, keep)
   -- Checked first: a script's writes are not rolled back by a later error.
-  if action ~= 'ack' and action ~= 'retry' and action ~= 'dead' then
+  if action ~= 'ack' and action ~= 'retry' and action ~= 'defer' and action ~= 'dead' then
     return redis.error_reply('settle: unknown action ' .. tostring(action))
   end
   if redis.call('SREM', ns .. ':inflight:' .. worker, id) == 0 then
@@ -30,6 +32,11 @@ local function settle(ns, worker, id, now, action, run_at, message, keep)
     end
   elseif action == 'retry' then
     redis.call('HINCRBY', meta, 'attempts', 1)
+    redis.call('HSET', meta, 'status', 'Failed', 'last_error', message, 'run_at', run_at)
+    redis.call('HDEL', meta, 'locked_by')
+    redis.call('ZADD', ns .. ':scheduled', run_at, id)
+  elseif action == 'defer' then
+    redis.call('HINCRBY', meta, 'deliveries', -1)
     redis.call('HSET', meta, 'status', 'Failed', 'last_error', message, 'run_at', run_at)
     redis.call('HDEL', meta, 'locked_by')
     redis.call('ZADD', ns .. ':scheduled', run_at, id)
