@@ -61,11 +61,18 @@ def pipeline(path):
 
 def main():
     args = benchlib.parse_args("pillow").parse_args()
+    # HEIC through pillow-heif (its own libheif + libde265); AVIF is Pillow's own plugin.
+    import pillow_heif  # noqa: E402
+
+    pillow_heif.register_heif_opener()
     extra = {
         "versions": {
             "pillow": PIL.__version__,
             "libjpeg_turbo": features.version("libjpeg_turbo"),
             "libwebp": features.version("webp"),
+            "pillow_heif": pillow_heif.__version__,
+            "libheif": pillow_heif.libheif_version(),
+            "libavif": features.version("avif"),
         }
     }
     benchlib.run("pillow", pipeline, args, extra)

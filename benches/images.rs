@@ -1,6 +1,9 @@
 //! uploadd's image stage on a photo corpus: `cargo bench --bench images -- --manifest M
-//! --out DIR [--rounds 5] [--workers 1] [--json]`. Each image goes through exactly what the
-//! pipeline runs (`media::probe` then `media::render_file` with the default profile's variants);
+//! --out DIR [--rounds 5] [--workers 1] [--json] [--placeholders]`. Each image goes through
+//! exactly what the pipeline runs (`media::probe_file` then `media::render_file` with the default
+//! profile's variants; HEIC/AVIF through the `uploadd heif-decode` child — `UPLOADD_BIN` or
+//! `target/release/uploadd` — then `media::render_raster`); `--placeholders` adds the
+//! placeholders stage (from the smallest output) and reports its share;
 //! images/s = images / median round time. Outputs of the first round are written to
 //! `DIR/<stem>/` for the quality comparison (`bench/compare.py`). Not part of CI.
 //! `--seed` flattens every output (the seed's semantics), `--webp-method N` overrides libwebp's
@@ -26,6 +29,7 @@ struct Args {
     seed: bool,
     /// Decode from memory (TurboJPEG, whole image) instead of streaming rows from the file.
     in_memory: bool,
+    placeholders: bool,
 }
 
 fn args() -> Args {
@@ -39,6 +43,7 @@ fn args() -> Args {
         webp_method: None,
         seed: false,
         in_memory: false,
+        placeholders: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -54,6 +59,7 @@ fn args() -> Args {
             "--seed" => a.seed = true,
             "--json" => a.json = true,
             "--in-memory" => a.in_memory = true,
+            "--placeholders" => a.placeholders = true,
             _ => {} // cargo bench passes --bench
         }
     }
@@ -79,20 +85,51 @@ struct Item {
     format: ImageFormat,
 }
 
-fn process(item: &Item, profile: &Profile, out: Option<&Path>, in_memory: bool) -> f64 {
+/// The uploadd binary that runs `heif-decode`.
+fn uploadd_bin() -> PathBuf {
+    std::env::var_os("UPLOADD_BIN").map_or_else(|| PathBuf::from("target/release/uploadd"), PathBuf::from)
+}
+
+/// What the pipeline's HEIF path does: the child decodes into a raw file, read back here.
+fn render_heif(item: &Item, info: &media::ImageInfo, recipe: &media::Recipe) -> Vec<media::Rendered> {
+    let raw =
+        std::env::temp_dir().join(format!("uploadd-bench-{}-{}.raw", std::process::id(), item.file.replace('/', "_")));
+    let st = std::process::Command::new(uploadd_bin())
+        .args(["heif-decode", "--max-pixels", &recipe.max_pixels.to_string(), "--threads", "1"])
+        .arg(&item.path)
+        .arg(&raw)
+        .status()
+        .expect("run uploadd heif-decode (build it: cargo build --release)");
+    assert!(st.success(), "heif-decode failed on {}", item.file);
+    let raster = media::heif::read_decoded(&raw, info).expect("decoded image");
+    let _ = std::fs::remove_file(&raw);
+    media::render_raster(raster, info, recipe).expect("render")
+}
+
+/// (render ms, placeholders ms)
+fn process(item: &Item, profile: &Profile, out: Option<&Path>, in_memory: bool, placeholders: bool) -> (f64, f64) {
     let t = Instant::now();
-    // As the pipeline does: the bytes for the header, then the file for rendering.
-    let data = std::fs::read(&item.path).expect("read image");
-    let info = media::probe(&data, item.format, profile.max_pixels).expect("probe");
     let recipe = media::Recipe::images(profile);
-    let rendered = if in_memory {
-        media::render(&data, &info, &recipe)
+    let rendered = if item.format.is_heif() {
+        let info = media::probe_file(&item.path, item.format, profile.max_pixels).expect("probe");
+        render_heif(item, &info, &recipe)
+    } else if in_memory {
+        let data = std::fs::read(&item.path).expect("read image");
+        let info = media::probe(&data, item.format, profile.max_pixels).expect("probe");
+        media::render(&data, &info, &recipe).expect("render")
     } else {
-        drop(data);
-        media::render_file(&item.path, &info, &recipe)
-    }
-    .expect("render");
+        // As the pipeline does: header facts from a bounded read, then the file for rendering.
+        let info = media::probe_file(&item.path, item.format, profile.max_pixels).expect("probe");
+        media::render_file(&item.path, &info, &recipe).expect("render")
+    };
     let ms = t.elapsed().as_secs_f64() * 1000.0;
+    // The placeholders stage: from the smallest output, as `pipeline/placeholders.rs` does.
+    let mut placeholder_ms = 0.0;
+    if placeholders && let Some(small) = rendered.iter().min_by_key(|r| u64::from(r.width) * u64::from(r.height)) {
+        let t = Instant::now();
+        media::placeholder::compute(&small.data, small.format, recipe.background).expect("placeholders");
+        placeholder_ms = t.elapsed().as_secs_f64() * 1000.0;
+    }
     if let Some(dir) = out {
         let stem = Path::new(&item.file).file_stem().and_then(|s| s.to_str()).unwrap_or("x");
         let d = dir.join(stem);
@@ -105,7 +142,7 @@ fn process(item: &Item, profile: &Profile, out: Option<&Path>, in_memory: bool) 
             std::fs::write(d.join(name), &r.data).expect("write output");
         }
     }
-    ms
+    (ms, placeholder_ms)
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -132,6 +169,8 @@ fn main() {
                 "png" => ImageFormat::Png,
                 "webp" => ImageFormat::Webp,
                 "gif" => ImageFormat::Gif,
+                "heic" => ImageFormat::Heic,
+                "avif" => ImageFormat::Avif,
                 _ => return None,
             };
             Some(Item { path: base.join(&file), file, format })
@@ -147,6 +186,7 @@ fn main() {
     let profile = Arc::new(profile);
     let items = Arc::new(items);
     let mut totals = Vec::new();
+    let mut placeholder_totals = Vec::new();
     let mut per_image: Vec<Vec<f64>> = vec![Vec::new(); items.len()];
     for round in 0..a.rounds {
         let out = if round == 0 { a.out.clone() } else { None };
@@ -155,24 +195,27 @@ fn main() {
         let handles: Vec<_> = (0..a.workers)
             .map(|_| {
                 let (items, profile, next, out) = (items.clone(), profile.clone(), next.clone(), out.clone());
-                let in_memory = a.in_memory;
+                let (in_memory, placeholders) = (a.in_memory, a.placeholders);
                 std::thread::spawn(move || {
                     let mut times = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(item) = items.get(i) else { break };
-                        times.push((i, process(item, &profile, out.as_deref(), in_memory)));
+                        times.push((i, process(item, &profile, out.as_deref(), in_memory, placeholders)));
                     }
                     times
                 })
             })
             .collect();
+        let mut placeholder_ms = 0.0;
         for h in handles {
-            for (i, ms) in h.join().expect("worker thread") {
-                per_image[i].push(ms);
+            for (i, (ms, p)) in h.join().expect("worker thread") {
+                per_image[i].push(ms + p);
+                placeholder_ms += p;
             }
         }
         totals.push(start.elapsed().as_secs_f64());
+        placeholder_totals.push(placeholder_ms / 1000.0);
     }
     let total = median(&mut totals.clone());
     let ips = items.len() as f64 / total;
@@ -189,6 +232,8 @@ fn main() {
         "images_per_sec": ips,
         "per_image_ms": per,
         "peak_rss_kib": peak_rss_kib(),
+        "placeholders_s_median": if a.placeholders { serde_json::json!(median(&mut placeholder_totals.clone())) } else { serde_json::Value::Null },
+        "placeholders_share": if a.placeholders { serde_json::json!(median(&mut placeholder_totals.clone()) / total) } else { serde_json::Value::Null },
     });
     if a.json {
         println!("{result}");

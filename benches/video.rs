@@ -1,5 +1,7 @@
-//! The video stage against the same bare ffmpeg command, and a poster from a 10-minute clip:
-//! `cargo bench --bench video -- [--seconds 30] [--long-minutes 10]`. Needs ffmpeg. Not CI.
+//! The video stage against the same bare ffmpeg command, a poster from a 10-minute clip, HDR
+//! tone mapping against the same transcode without it, and the encode cost of HEVC and AV1
+//! renditions: `cargo bench --bench video -- [--seconds 30] [--long-minutes 10]`. Needs
+//! ffmpeg. Not CI.
 
 #[path = "common.rs"]
 mod common;
@@ -8,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use uploadd::config::Config;
+use uploadd::config::{Config, VideoCodec};
 use uploadd::formats::MediaType;
 use uploadd::job::UploadJob;
 use uploadd::pipeline::validate::Detected;
@@ -45,6 +47,34 @@ fn generate(out: &Path, seconds: f64, size: &str) {
     assert!(st.success());
 }
 
+/// An HLG clip as an iPhone records it (HEVC Main 10 in MOV, BT.2020, ARIB STD-B67).
+fn generate_hlg(out: &Path, seconds: f64, size: &str) {
+    let st = Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=duration={seconds}:size={size}:rate=30"))
+        .args(["-vf", "format=yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params"])
+        .arg("log-level=error:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc")
+        .args(["-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-colorspace", "bt2020nc", "-tag:v", "hvc1"])
+        .arg(out)
+        .status()
+        .expect("ffmpeg");
+    assert!(st.success());
+}
+
+/// One transcode run through uploadd's runner; seconds.
+async fn timed(app: &uploadd::app::App, args: Vec<String>) -> f64 {
+    let limits = uploadd::process::Limits {
+        timeout: std::time::Duration::from_secs(3600),
+        stall: None,
+        nice: 0,
+        max_file_bytes: 1 << 34,
+        max_memory: None,
+    };
+    let t = Instant::now();
+    uploadd::process::run_ffmpeg(Path::new(&app.cfg.video.ffmpeg), args, limits, |_| {}).await.expect("transcode");
+    t.elapsed().as_secs_f64()
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -70,8 +100,16 @@ async fn main() {
     for round in 0..3 {
         // The same command line, run bare.
         let out = dir.path().join(format!("bare{round}.mp4"));
-        let encode = video::Encode { name: "video".into(), path: out, width: w, height: h, crf: profile.video.crf };
-        let args = video::transcode_args(&app.cfg.video, &profile, "mov", &clip, &[encode]);
+        let encode = video::Encode {
+            name: "video".into(),
+            path: out,
+            width: w,
+            height: h,
+            crf: profile.video.crf,
+            codec: VideoCodec::H264,
+        };
+        let sdr = video::Picture { tone: video::Tone::Sdr, fps: None };
+        let args = video::transcode_args(&app.cfg.video, &profile, "mov", &clip, &[encode], &sdr);
         let t = Instant::now();
         let st = Command::new(&app.cfg.video.ffmpeg)
             .args(&args)
@@ -82,20 +120,16 @@ async fn main() {
         bare.push(t.elapsed().as_secs_f64());
         // The same command through uploadd's process runner (ffmpeg-sidecar, progress, limits).
         let out2 = dir.path().join(format!("through{round}.mp4"));
-        let encode = video::Encode { name: "video".into(), path: out2, width: w, height: h, crf: profile.video.crf };
-        let args = video::transcode_args(&app.cfg.video, &profile, "mov", &clip, &[encode]);
-        let limits = uploadd::process::Limits {
-            timeout: std::time::Duration::from_secs(3600),
-            stall: None,
-            nice: 0,
-            max_file_bytes: 1 << 34,
-            max_memory: None,
+        let encode = video::Encode {
+            name: "video".into(),
+            path: out2,
+            width: w,
+            height: h,
+            crf: profile.video.crf,
+            codec: VideoCodec::H264,
         };
-        let t = Instant::now();
-        uploadd::process::run_ffmpeg(Path::new(&app.cfg.video.ffmpeg), args, limits, |_| {})
-            .await
-            .expect("through uploadd");
-        through.push(t.elapsed().as_secs_f64());
+        let args = video::transcode_args(&app.cfg.video, &profile, "mov", &clip, &[encode], &sdr);
+        through.push(timed(&app, args).await);
         // The whole video stage: probe + transcode (through ffmpeg-sidecar, with progress) + poster.
         let job = job_for("default");
         let attempt = Attempt::new(&app, &job, &profile, None).expect("attempt");
@@ -117,6 +151,55 @@ async fn main() {
     let posters = video::posters(&attempt, "mov", &long_info, 0).await.expect("poster");
     let poster_s = t.elapsed().as_secs_f64();
     assert_eq!(posters.len(), 1);
+
+    // HDR: the whole video stage on an HLG clip (tone-mapped) against the same transcode with
+    // the tone mapping left out.
+    let hlg = dir.path().join("hlg.mov");
+    generate_hlg(&hlg, seconds, "1920x1080");
+    let hlg_size = std::fs::metadata(&hlg).expect("hlg").len();
+    let hlg_info = video::probe(&app.cfg.video, &hlg, "mov").await.expect("probe hlg");
+    assert_eq!(hlg_info.hdr, Some("hlg"));
+    let hlg_detected = Detected { media: MediaType::QuickTime, extension_mismatch: false };
+    let hlg_fetched = Fetched { bytes: hlg_size, sha256: "x".into() };
+    let (mut tonemapped, mut plain) = (Vec::new(), Vec::new());
+    for round in 0..3 {
+        let job = job_for("default");
+        let attempt = Attempt::new(&app, &job, &profile, None).expect("attempt");
+        std::fs::copy(&hlg, &attempt.source).expect("copy clip");
+        let t = Instant::now();
+        video::run(&attempt, &hlg_fetched, &hlg_detected).await.expect("hlg stage");
+        tonemapped.push(t.elapsed().as_secs_f64());
+        let encode = video::Encode {
+            name: "video".into(),
+            path: dir.path().join(format!("hlg-plain{round}.mp4")),
+            width: w,
+            height: h,
+            crf: profile.video.crf,
+            codec: VideoCodec::H264,
+        };
+        let sdr = video::Picture { tone: video::Tone::Sdr, fps: None };
+        plain.push(timed(&app, video::transcode_args(&app.cfg.video, &profile, "mov", &hlg, &[encode], &sdr)).await);
+    }
+    let (tonemapped, plain) = (median(tonemapped), median(plain));
+
+    // Modern renditions: the encode cost of one minute of 1080p per codec (one output per run).
+    let mut per_minute = serde_json::Map::new();
+    for codec in [VideoCodec::H264, VideoCodec::Hevc, VideoCodec::Av1] {
+        let crf = match codec {
+            VideoCodec::H264 => profile.video.crf,
+            VideoCodec::Hevc => profile.video.crf + 5,
+            VideoCodec::Av1 => profile.video.crf + 12,
+        };
+        let path = dir.path().join(format!("codec-{codec:?}.mp4"));
+        let encode = video::Encode { name: "r".into(), path: path.clone(), width: w, height: h, crf, codec };
+        let sdr = video::Picture { tone: video::Tone::Sdr, fps: None };
+        let secs = timed(&app, video::transcode_args(&app.cfg.video, &profile, "mov", &clip, &[encode], &sdr)).await;
+        let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        per_minute.insert(
+            format!("{codec:?}").to_lowercase(),
+            serde_json::json!({"crf": crf, "encode_s_per_minute": secs * 60.0 / seconds, "mb_per_minute": bytes as f64 * 60.0 / seconds / 1e6}),
+        );
+    }
     println!(
         "{}",
         serde_json::json!({
@@ -124,6 +207,10 @@ async fn main() {
             "bare_ffmpeg_s": bare, "transcode_through_uploadd_s": through, "transcode_ratio": through / bare,
             "whole_stage_s": stage, "whole_stage_ratio": stage / bare,
             "long_clip_minutes": long_minutes, "poster_from_long_clip_s": poster_s,
+            "hlg_whole_stage_tonemapped_s": tonemapped, "hlg_transcode_without_tonemap_s": plain,
+            "tonemap_ratio": tonemapped / plain, "tonemap_operator": app.cfg.video.tonemap,
+            "threads": app.cfg.video.threads, "preset": profile.video.preset,
+            "codecs": per_minute,
         })
     );
 }

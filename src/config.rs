@@ -20,7 +20,9 @@ mod tests;
 pub use crate::formats::OutputFormat;
 use env::apply_env_overrides;
 use profile::validate_profile;
-pub use profile::{Colour, Fit, MismatchPolicy, Profile, Rendition, VariantSpec, VideoProfile};
+pub use profile::{
+    Animation, Colour, Fit, Hdr, MismatchPolicy, Profile, Rendition, VariantSpec, VideoCodec, VideoProfile,
+};
 pub use redact::{REDACTED, redact_url};
 pub use sections::*;
 
@@ -180,6 +182,9 @@ impl Config {
         }
         if self.images.heif_timeout.get().is_zero() {
             return Err(key_err("images.heif_timeout", "must be positive"));
+        }
+        if !crate::config::TONEMAP_OPERATORS.contains(&self.video.tonemap.as_str()) {
+            return Err(key_err("video.tonemap", format!("must be one of {}", TONEMAP_OPERATORS.join(", "))));
         }
         if self.video.concurrency == 0 {
             return Err(key_err("video.concurrency", "must be at least 1"));

@@ -11,6 +11,7 @@
 //! Safety: limits are checked from the header before any pixel buffer is allocated, and every
 //! decoder error is a [`MediaError::Corrupt`], never a panic.
 
+pub mod animation;
 pub mod colour;
 mod decode;
 mod encode;
@@ -26,7 +27,7 @@ pub mod samples;
 mod tests;
 mod webp;
 
-use crate::config::{Colour, OutputFormat, Profile, VariantSpec};
+use crate::config::{Animation, Colour, OutputFormat, Profile, VariantSpec};
 pub use crate::formats::ImageFormat;
 use decode::{dct_scale, decode};
 use encode::encode;
@@ -80,6 +81,9 @@ pub struct Recipe {
     pub background: [u8; 3],
     pub max_pixels: u64,
     pub colour: Colour,
+    pub animation: Animation,
+    pub max_frames: u32,
+    pub max_animation_pixels: u64,
 }
 
 impl Recipe {
@@ -90,6 +94,9 @@ impl Recipe {
             background: p.background_rgb(),
             max_pixels: p.max_pixels,
             colour: p.colour,
+            animation: p.animation,
+            max_frames: p.max_frames,
+            max_animation_pixels: p.max_animation_pixels,
         }
     }
 
@@ -99,8 +106,27 @@ impl Recipe {
     }
 }
 
-/// Decodes once and produces every variant, largest first.
+/// Decodes once and produces every variant, in the recipe's order. An animation the profile
+/// keeps ([`ImageInfo::animation`]) has its WebP variants made frame by frame.
 pub fn render(data: &[u8], info: &ImageInfo, recipe: &Recipe) -> Result<Vec<Rendered>, MediaError> {
+    if info.animation.as_ref().is_some_and(|a| a.animated_output) {
+        return render_animated(data, info, recipe);
+    }
+    render_still(data, info, recipe)
+}
+
+/// WebP variants animated, the others from the first frame.
+fn render_animated(data: &[u8], info: &ImageInfo, recipe: &Recipe) -> Result<Vec<Rendered>, MediaError> {
+    let mut out = animation::render_webp(data, info, recipe)?;
+    let stills: Vec<VariantSpec> = recipe.variants.iter().filter(|v| v.format != OutputFormat::Webp).cloned().collect();
+    if !stills.is_empty() {
+        out.extend(render_still(data, info, &Recipe { variants: stills, ..recipe.clone() })?);
+    }
+    out.sort_by_key(|r| recipe.variants.iter().position(|v| v.name == r.name));
+    Ok(out)
+}
+
+fn render_still(data: &[u8], info: &ImageInfo, recipe: &Recipe) -> Result<Vec<Rendered>, MediaError> {
     let (_, needed) = plan_all(info, &recipe.variants);
     let decoded = decode(data, info, needed, recipe)?;
     render_raster(decoded, info, recipe)

@@ -9,6 +9,7 @@
 //! A crash anywhere therefore leaves either a re-runnable job or a finished one — never a
 //! `ready` row without its objects, nor a lost original.
 
+mod animation;
 mod attempt;
 mod commit;
 mod fetch;

@@ -349,8 +349,20 @@ async fn extra_renditions_come_from_the_same_run_and_never_upscale() {
     let mut cfg = env.config();
     let profile = cfg.profiles.get_mut("default").unwrap();
     profile.video.renditions = vec![
-        uploadd::config::Rendition { name: "360p".into(), max_width: 640, max_height: 360, crf: Some(28) },
-        uploadd::config::Rendition { name: "4k".into(), max_width: 3840, max_height: 2160, crf: None },
+        uploadd::config::Rendition {
+            name: "360p".into(),
+            max_width: 640,
+            max_height: 360,
+            crf: Some(28),
+            codec: Default::default(),
+        },
+        uploadd::config::Rendition {
+            name: "4k".into(),
+            max_width: 3840,
+            max_height: 2160,
+            crf: None,
+            codec: Default::default(),
+        },
     ];
     let app = uploadd::app::App::open(cfg).await.unwrap();
     let d = env.data_dir().join("clips");

@@ -69,6 +69,40 @@ pub enum Colour {
     Keep,
 }
 
+/// What becomes of an animated GIF, WebP or PNG.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Animation {
+    /// Every output is the first frame.
+    Still,
+    /// WebP variants stay animated (frame timing kept); other variants are the first frame.
+    Webp,
+}
+
+/// What becomes of an HDR video (PQ/HDR10, HLG, Dolby Vision with such a base layer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Hdr {
+    /// Tone-mapped to 8-bit BT.709 SDR (every output and the poster).
+    Tonemap,
+    /// Kept: HEVC Main 10 outputs tagged with the source's primaries and transfer (the poster
+    /// is still tone-mapped: a JPEG is SDR).
+    Keep,
+}
+
+/// The video codec of an MP4 output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum VideoCodec {
+    /// libx264: plays everywhere.
+    #[default]
+    H264,
+    /// libx265, tagged `hvc1` (Apple's players need it).
+    Hevc,
+    /// SVT-AV1.
+    Av1,
+}
+
 /// Video outputs of a profile: one MP4 rendition plus a poster frame.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -84,6 +118,11 @@ pub struct VideoProfile {
     /// Extra, smaller MP4 renditions (e.g. 720p) encoded in the same ffmpeg run as `video`.
     /// A rendition that would not be smaller than the main output is skipped.
     pub renditions: Vec<Rendition>,
+    /// `tonemap` (default): HDR sources become SDR BT.709; `keep`: HEVC 10-bit HDR outputs.
+    pub hdr: Hdr,
+    /// Frame rates above this are reduced by dropping frames (halved, or divided by the
+    /// smallest whole number that brings them under it).
+    pub max_fps: u32,
 }
 
 /// An extra MP4 rendition of a video, stored as `{name}.mp4`.
@@ -93,9 +132,11 @@ pub struct Rendition {
     pub name: String,
     pub max_width: u32,
     pub max_height: u32,
-    /// Defaults to the profile's `video.crf`.
+    /// Defaults to the profile's `video.crf` (+5 for HEVC, +12 for AV1: about the same quality).
     #[serde(default)]
     pub crf: Option<u8>,
+    #[serde(default)]
+    pub codec: VideoCodec,
 }
 
 impl Default for VideoProfile {
@@ -118,6 +159,8 @@ impl Default for VideoProfile {
                 flatten: false,
             }],
             renditions: Vec::new(),
+            hdr: Hdr::Tonemap,
+            max_fps: 60,
         }
     }
 }
@@ -142,6 +185,16 @@ pub struct Profile {
     /// `srgb` (default): wide-gamut images are converted to sRGB; `keep`: left as they are,
     /// with their profile embedded in every output.
     pub colour: Colour,
+    /// `webp` (default): WebP variants of an animated GIF/WebP/PNG stay animated; `still`:
+    /// every output is the first frame.
+    pub animation: Animation,
+    /// Animations with more frames than this (counted from the header) become stills.
+    pub max_frames: u32,
+    /// … and so do those with more pixels than this in all their frames (width × height ×
+    /// frames).
+    pub max_animation_pixels: u64,
+    /// Also make `animation.mp4` (H.264) of an animated GIF or APNG that stays animated.
+    pub animation_mp4: bool,
     pub variants: Vec<VariantSpec>,
     pub video: VideoProfile,
 }
@@ -174,6 +227,10 @@ impl Default for Profile {
             keep_original: false,
             background: "#ffffff".into(),
             colour: Colour::Srgb,
+            animation: Animation::Webp,
+            max_frames: 1000,
+            max_animation_pixels: 100_000_000,
+            animation_mp4: false,
             variants: vec![
                 v("display", 1920, 1080, OutputFormat::Jpeg, 85),
                 v("thumb", 300, 300, OutputFormat::Jpeg, 80),
@@ -239,6 +296,12 @@ pub(super) fn validate_profile(name: &str, p: &Profile) -> Result<(), ConfigErro
     if p.max_pixels == 0 {
         return Err(key_err(k("max_pixels"), "must be positive"));
     }
+    if p.max_frames == 0 {
+        return Err(key_err(k("max_frames"), "must be at least 1"));
+    }
+    if p.max_animation_pixels == 0 {
+        return Err(key_err(k("max_animation_pixels"), "must be positive"));
+    }
     if parse_hex_rgb(&p.background).is_none() {
         return Err(key_err(k("background"), "must be #rrggbb"));
     }
@@ -250,7 +313,7 @@ pub(super) fn validate_profile(name: &str, p: &Profile) -> Result<(), ConfigErro
     let all = p.variants.iter().map(|v| ("variants", v)).chain(p.video.posters.iter().map(|v| ("video.posters", v)));
     for (field, v) in all {
         validate_variant(&k(field), v)?;
-        if v.name == "original" || v.name == "video" {
+        if v.name == "original" || v.name == "video" || v.name == "animation" {
             return Err(key_err(k(field), format!("variant name {:?} is reserved", v.name)));
         }
         if field == "variants" && !names.insert(v.name.clone()) {
@@ -287,12 +350,16 @@ pub(super) fn validate_profile(name: &str, p: &Profile) -> Result<(), ConfigErro
             return Err(key_err(key, format!("{:?} is already the name of a poster or rendition", r.name)));
         }
         video_box("video.renditions", r.max_width, r.max_height)?;
-        if r.crf.is_some_and(|c| c > 51) {
-            return Err(key_err(key, format!("rendition {:?}: crf must be 0–51", r.name)));
+        let max_crf = if r.codec == VideoCodec::Av1 { 63 } else { 51 };
+        if r.crf.is_some_and(|c| c > max_crf) {
+            return Err(key_err(key, format!("rendition {:?}: crf must be 0–{max_crf} for {:?}", r.name, r.codec)));
         }
     }
     const PRESETS: &[&str] =
         &["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"];
+    if !(1..=240).contains(&pv.max_fps) {
+        return Err(key_err(k("video.max_fps"), "must be between 1 and 240"));
+    }
     if !PRESETS.contains(&pv.preset.as_str()) {
         return Err(key_err(k("video.preset"), format!("must be one of {}", PRESETS.join(", "))));
     }

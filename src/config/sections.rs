@@ -385,7 +385,12 @@ pub struct VideoConfig {
     pub timeout_ceiling: HumanDuration,
     /// An ffmpeg run whose output time has not advanced for this long is killed (`stalled`).
     pub stall_timeout: HumanDuration,
+    /// ffmpeg `tonemap` operator for HDR → SDR (see README: *Video*).
+    pub tonemap: String,
 }
+
+/// The CPU `tonemap` filter's operators (Debian's ffmpeg 5.1).
+pub const TONEMAP_OPERATORS: &[&str] = &["mobius", "hable", "reinhard", "gamma", "linear", "clip"];
 
 impl Default for VideoConfig {
     fn default() -> Self {
@@ -399,6 +404,7 @@ impl Default for VideoConfig {
             timeout_floor: HumanDuration::secs(60),
             timeout_ceiling: HumanDuration::secs(3 * 3600),
             stall_timeout: HumanDuration::secs(120),
+            tonemap: "mobius".into(),
         }
     }
 }

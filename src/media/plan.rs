@@ -119,10 +119,15 @@ pub fn memory_estimate(info: &ImageInfo, variants: &[VariantSpec], file_bytes: u
         // exited, the raster read back.
         ImageFormat::Heic | ImageFormat::Avif => px.saturating_mul(3 + 2 * ch),
     };
+    // An animation kept: the decoder's canvas and its previous one, our premultiplied copy, and
+    // libwebp's animation encoder (several canvases per variant).
+    let animated = info.animation.as_ref().is_some_and(|a| a.animated_output);
+    let decode = if animated { decode.saturating_add(px.saturating_mul(8)) } else { decode };
+    let per_output = if animated { 4 * 6 } else { 4 * 3 };
     let outputs: u64 = variants
         .iter()
         .map(|v| plan_variant(info, v))
-        .map(|p| u64::from(p.out_w) * u64::from(p.out_h) * 4 * 3)
+        .map(|p| u64::from(p.out_w) * u64::from(p.out_h) * per_output)
         .fold(0u64, u64::saturating_add);
     JOB_OVERHEAD.saturating_add(decode).saturating_add(outputs)
 }

@@ -45,6 +45,12 @@ pub struct ImageInfo {
     /// The embedded ICC profile itself.
     #[serde(skip)]
     pub icc: Option<std::sync::Arc<[u8]>>,
+    /// Frames the container declares (GIF, WebP, PNG; counted from the headers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frames: Option<u32>,
+    /// What the profile makes of an animation (set by the image stage).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub animation: Option<super::animation::AnimationFacts>,
     /// HEIC/AVIF only: codec, bit depth, grid tiles.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub heif: Option<super::heif::HeifFacts>,
@@ -100,7 +106,10 @@ pub fn probe_file(path: &Path, format: ImageFormat, max_pixels: u64) -> Result<I
     {
         info = reoriented(info, o);
     }
-    check_limits(info, max_pixels)
+    let info = check_limits(info, max_pixels)?;
+    // Frames from the container's headers (a 40,000-frame GIF is counted, not decoded).
+    let frames = super::animation::count_frames(path, format)?;
+    Ok(ImageInfo { frames, animated: frames.map_or(info.animated, |n| n > 1), ..info })
 }
 
 /// How much of a JPEG is read for its EXIF orientation and ICC profile (APP1 and APP2
@@ -181,6 +190,8 @@ pub(super) fn oriented_info(
         animated: false,
         color_profile: None,
         icc: None,
+        frames: None,
+        animation: None,
         heif: None,
     }
 }

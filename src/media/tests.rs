@@ -176,5 +176,5 @@ fn truncated_files_are_corrupt() {
 }
 
 fn recipe(variants: &[VariantSpec], background: [u8; 3], max_pixels: u64) -> Recipe {
-    Recipe { variants: variants.to_vec(), background, max_pixels, colour: crate::config::Colour::Srgb }
+    Recipe { variants: variants.to_vec(), background, max_pixels, ..Recipe::images(&Profile::default()) }
 }

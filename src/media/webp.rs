@@ -1,6 +1,6 @@
 //! libwebp (through `libwebp-sys`, statically linked from its vendored libwebp 1.6.0, the same
-//! release Pillow 13 bundles): lossy encode with an explicit config, and still-image decode
-//! straight into our own buffer (no copy).
+//! release Pillow 13 bundles): lossy encode with an explicit config, animated encode (libwebp's
+//! `WebPAnimEncoder`, frame by frame), and still-image decode straight into our own buffer.
 //!
 //! The only `unsafe` in the image path lives here; every pointer handed to libwebp points into
 //! a live Rust buffer whose length libwebp is told.
@@ -65,9 +65,8 @@ pub fn decode(data: &[u8], f: Features) -> Option<Raster> {
     Raster::new(pixels, w, h, channels).ok()
 }
 
-/// Lossy WebP of an RGB or RGBA raster. `method` is libwebp's speed/size trade-off (0–6);
-/// one thread (the caller's pool decides concurrency); sharp YUV off (libwebp's default).
-pub fn encode(r: &Raster, quality: f32, method: u8) -> Result<Vec<u8>, String> {
+/// libwebp's lossy settings: `quality`, `method` (its speed/size trade-off, 0–6), one thread.
+fn lossy_config(quality: f32, method: u8) -> Result<sys::WebPConfig, String> {
     let mut config = sys::WebPConfig::new().map_err(|()| "libwebp rejected its default config".to_owned())?;
     config.quality = quality;
     config.method = c_int::from(method);
@@ -76,6 +75,13 @@ pub fn encode(r: &Raster, quality: f32, method: u8) -> Result<Vec<u8>, String> {
     if unsafe { sys::WebPValidateConfig(&config) } == 0 {
         return Err(format!("invalid libwebp config (quality {quality}, method {method})"));
     }
+    Ok(config)
+}
+
+/// Lossy WebP of an RGB or RGBA raster. `method` is libwebp's speed/size trade-off (0–6);
+/// one thread (the caller's pool decides concurrency); sharp YUV off (libwebp's default).
+pub fn encode(r: &Raster, quality: f32, method: u8) -> Result<Vec<u8>, String> {
+    let config = lossy_config(quality, method)?;
     let mut picture = sys::WebPPicture::new().map_err(|()| "libwebp could not initialise a picture".to_owned())?;
     picture.use_argb = 0;
     picture.width = c_int::try_from(r.width).map_err(|e| e.to_string())?;
@@ -118,6 +124,118 @@ pub fn encode(r: &Raster, quality: f32, method: u8) -> Result<Vec<u8>, String> {
     result
 }
 
+/// Builds an animated WebP one frame at a time (libwebp picks key frames and sub-rectangles).
+pub struct AnimEncoder {
+    enc: *mut sys::WebPAnimEncoder,
+    config: sys::WebPConfig,
+    width: u32,
+    height: u32,
+    timestamp_ms: c_int,
+}
+
+// SAFETY: the encoder is owned by this value alone and libwebp keeps no thread-local state for
+// it; it may move to another thread (it is never shared).
+unsafe impl Send for AnimEncoder {}
+
+impl AnimEncoder {
+    /// An encoder for `width`×`height` frames, looping forever, lossy at `quality`.
+    pub fn new(width: u32, height: u32, quality: f32, method: u8) -> Result<AnimEncoder, String> {
+        let config = lossy_config(quality, method)?;
+        let mut opts = std::mem::MaybeUninit::<sys::WebPAnimEncoderOptions>::zeroed();
+        // SAFETY: libwebp initialises every field of `opts` (checked by its return value).
+        let ok =
+            unsafe { sys::WebPAnimEncoderOptionsInitInternal(opts.as_mut_ptr(), sys::WEBP_MUX_ABI_VERSION as c_int) };
+        if ok == 0 {
+            return Err("libwebp could not initialise the animation options".to_owned());
+        }
+        // SAFETY: initialised just above.
+        let mut opts = unsafe { opts.assume_init() };
+        opts.anim_params.loop_count = 0;
+        let (w, h) =
+            (c_int::try_from(width).map_err(|e| e.to_string())?, c_int::try_from(height).map_err(|e| e.to_string())?);
+        // SAFETY: `opts` is initialised and outlives the call (libwebp copies it).
+        let enc = unsafe { sys::WebPAnimEncoderNewInternal(w, h, &opts, sys::WEBP_MUX_ABI_VERSION as c_int) };
+        if enc.is_null() {
+            return Err(format!("libwebp could not create a {width}×{height} animation encoder"));
+        }
+        Ok(AnimEncoder { enc, config, width, height, timestamp_ms: 0 })
+    }
+
+    pub fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    /// Adds a frame (RGB or straight RGBA, the encoder's size) shown for `duration_ms`.
+    pub fn add(&mut self, r: &Raster, duration_ms: c_int) -> Result<(), String> {
+        if (r.width, r.height) != (self.width, self.height) {
+            return Err(format!("a {}×{} frame for a {}×{} animation", r.width, r.height, self.width, self.height));
+        }
+        let mut picture = sys::WebPPicture::new().map_err(|()| "libwebp could not initialise a picture".to_owned())?;
+        picture.use_argb = 1;
+        picture.width = c_int::try_from(r.width).map_err(|e| e.to_string())?;
+        picture.height = c_int::try_from(r.height).map_err(|e| e.to_string())?;
+        let stride = c_int::try_from(r.width as usize * usize::from(r.channels)).map_err(|e| e.to_string())?;
+        // SAFETY: `r.pixels` holds width × height × channels bytes (Raster's invariant); the
+        // import copies them into the picture's own buffer.
+        let imported = unsafe {
+            if r.channels == 4 {
+                sys::WebPPictureImportRGBA(&mut picture, r.pixels.as_ptr(), stride)
+            } else {
+                sys::WebPPictureImportRGB(&mut picture, r.pixels.as_ptr(), stride)
+            }
+        };
+        // SAFETY: `self.enc` is live; `picture` and `config` are initialised for the call.
+        let added = imported != 0
+            && unsafe { sys::WebPAnimEncoderAdd(self.enc, &mut picture, self.timestamp_ms, &self.config) } != 0;
+        // SAFETY: initialised by libwebp; freed once.
+        unsafe { sys::WebPPictureFree(&mut picture) };
+        if !added {
+            return Err(format!("libwebp could not add a frame: {}", self.error()));
+        }
+        self.timestamp_ms = self.timestamp_ms.saturating_add(duration_ms.max(1));
+        Ok(())
+    }
+
+    fn error(&self) -> String {
+        // SAFETY: `self.enc` is live; libwebp returns a NUL-terminated static or owned string.
+        let msg = unsafe { sys::WebPAnimEncoderGetError(self.enc) };
+        if msg.is_null() {
+            return "unknown error".to_owned();
+        }
+        // SAFETY: non-null, NUL-terminated (see above), valid until the next call on `enc`.
+        unsafe { std::ffi::CStr::from_ptr(msg) }.to_string_lossy().into_owned()
+    }
+
+    /// The animated WebP file.
+    pub fn finish(self) -> Result<Vec<u8>, String> {
+        // SAFETY: a null frame marks the end, at the time the last frame stops showing.
+        let ended =
+            unsafe { sys::WebPAnimEncoderAdd(self.enc, std::ptr::null_mut(), self.timestamp_ms, std::ptr::null()) };
+        if ended == 0 {
+            return Err(format!("libwebp could not end the animation: {}", self.error()));
+        }
+        let mut data = sys::WebPData { bytes: std::ptr::null(), size: 0 };
+        // SAFETY: `self.enc` is live; `data` receives a buffer libwebp allocated.
+        let ok = unsafe { sys::WebPAnimEncoderAssemble(self.enc, &mut data) };
+        let out = if ok == 0 || data.bytes.is_null() {
+            Err(format!("libwebp could not assemble the animation: {}", self.error()))
+        } else {
+            // SAFETY: libwebp wrote `data.size` bytes at `data.bytes`.
+            Ok(unsafe { std::slice::from_raw_parts(data.bytes, data.size) }.to_vec())
+        };
+        // SAFETY: frees what Assemble allocated (a no-op on null).
+        unsafe { sys::WebPDataClear(&mut data) };
+        out
+    }
+}
+
+impl Drop for AnimEncoder {
+    fn drop(&mut self) {
+        // SAFETY: created by WebPAnimEncoderNewInternal and deleted exactly once, here.
+        unsafe { sys::WebPAnimEncoderDelete(self.enc) };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +276,24 @@ mod tests {
         assert!(decode(&data[..data.len() / 2], f).is_none());
         assert!(features(b"RIFF\x10\0\0\0WEBPVP8 garbage").is_none());
         assert!(features(&[]).is_none());
+    }
+
+    #[test]
+    fn animations_keep_their_frames_and_timing() {
+        let mut enc = AnimEncoder::new(16, 8, 80.0, 4).unwrap();
+        for (i, ms) in [(0u8, 100), (1, 250), (2, 50)] {
+            let r = Raster::new(vec![i * 100; 16 * 8 * 4], 16, 8, 4).unwrap();
+            enc.add(&r, ms).unwrap();
+        }
+        assert!(enc.add(&Raster::new(vec![0; 4 * 4 * 3], 4, 4, 3).unwrap(), 10).is_err(), "wrong size refused");
+        let data = enc.finish().unwrap();
+        let frames: Vec<_> = image::AnimationDecoder::into_frames(
+            image::codecs::webp::WebPDecoder::new(std::io::Cursor::new(&data)).unwrap(),
+        )
+        .collect::<Result<_, _>>()
+        .unwrap();
+        let delays: Vec<u32> = frames.iter().map(|f| f.delay().numer_denom_ms().0).collect();
+        assert_eq!(delays, [100, 250, 50]);
     }
 
     #[test]

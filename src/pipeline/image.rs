@@ -18,8 +18,9 @@ pub async fn run(a: &Attempt<'_>, fetched: &Fetched, detected: &Detected) -> Res
         Failure::reject(Stage::Validate, Reason::TypeNotAllowed, format!("{} is not an image", detected.mime()))
     })?;
     let max_pixels = a.profile.max_pixels;
+    let recipe = media::Recipe::images(a.profile);
     // Header facts, timed with validation: limits apply before any pixel is decoded.
-    let info = {
+    let mut info = {
         let _t = a.app.metrics.time_stage(Stage::Validate);
         let path = a.source.clone();
         a.app
@@ -29,6 +30,8 @@ pub async fn run(a: &Attempt<'_>, fetched: &Fetched, detected: &Detected) -> Res
             .map_err(|e| Failure::transient(Stage::Validate, Reason::CpuPool, e.to_string()))?
             .map_err(|e| media_failure(Stage::Validate, e))?
     };
+    // An animation's fate follows from its frame count and the profile's caps, and is recorded.
+    info.animation = media::animation::decide(&info, &recipe);
     a.record_facts(
         Stage::Validate,
         fetched.bytes,
@@ -54,10 +57,10 @@ pub async fn run(a: &Attempt<'_>, fetched: &Fetched, detected: &Detected) -> Res
     })?;
     let rendered = {
         let _t = a.enter(Stage::Image).await;
-        let recipe = media::Recipe::images(a.profile);
         // HEIC/AVIF: decoded by libheif in a confined child, into a raw file read back here.
         let decoded = if format.is_heif() { Some(decode_heif(a, &info).await?) } else { None };
         let path = a.source.clone();
+        let info = info.clone();
         a.app
             .cpu
             .run(move || {
@@ -76,7 +79,9 @@ pub async fn run(a: &Attempt<'_>, fetched: &Fetched, detected: &Detected) -> Res
             .map_err(|e| Failure::transient(Stage::Image, Reason::CpuPool, e.to_string()))?
             .map_err(|e| media_failure(Stage::Image, e))?
     };
-    Ok(write_rendered(a, Stage::Image, rendered).await?)
+    let mut produced = write_rendered(a, Stage::Image, rendered).await?;
+    produced.extend(super::animation::run(a, &info, fetched.bytes).await?);
+    Ok(produced)
 }
 
 /// Runs `uploadd heif-decode` on the original: the child may use about what the image needs

@@ -17,7 +17,7 @@ use std::time::Duration;
 use serde::Serialize;
 use uuid::Uuid;
 
-pub use ffmpeg::{Encode, poster_args, probe_args, safe_input, transcode_args};
+pub use ffmpeg::{Encode, Picture, Tone, animation_args, fps_cap, poster_args, probe_args, safe_input, transcode_args};
 
 use super::attempt::{Attempt, Produced, Stop, hash_rendered, write_rendered};
 use super::validate::Detected;
@@ -44,6 +44,29 @@ pub struct VideoInfo {
     pub audio_codec: Option<String>,
     pub bit_rate: Option<u64>,
     pub frame_rate: Option<f64>,
+    /// Decoded pixel format, e.g. `yuv420p10le`.
+    pub pix_fmt: String,
+    /// Colour tags as ffprobe names them (`bt2020`, `arib-std-b67`, `bt2020nc`…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub color_primaries: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub color_transfer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub color_space: Option<String>,
+    /// `pq` (HDR10), `hlg`, or none for SDR.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hdr: Option<&'static str>,
+    /// Dolby Vision profile, when the stream carries a configuration record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dolby_vision_profile: Option<u32>,
+}
+
+impl VideoInfo {
+    /// A Dolby Vision stream whose base layer is neither HDR10, HLG nor SDR (profile 5's
+    /// IPTPQc2): without Dolby's own processing its colours cannot be reproduced.
+    pub fn dolby_vision_without_base_layer(&self) -> bool {
+        self.dolby_vision_profile == Some(5)
+    }
 }
 
 const NO_VIDEO_STREAM: &str = "no video stream";
@@ -81,11 +104,27 @@ pub fn parse_probe(json: &[u8]) -> Result<VideoInfo, String> {
     if !(duration.is_finite() && duration > 0.0) {
         return Err("the clip has no duration".into());
     }
-    let frame_rate = video["avg_frame_rate"].as_str().and_then(|r| {
-        let (a, b) = r.split_once('/')?;
-        let (a, b) = (a.parse::<f64>().ok()?, b.parse::<f64>().ok()?);
-        (b > 0.0).then(|| a / b)
-    });
+    let rate = |key: &str| {
+        video[key].as_str().and_then(|r| {
+            let (a, b) = r.split_once('/')?;
+            let (a, b) = (a.parse::<f64>().ok()?, b.parse::<f64>().ok()?);
+            (b > 0.0 && a > 0.0).then(|| a / b)
+        })
+    };
+    let frame_rate = rate("avg_frame_rate").or_else(|| rate("r_frame_rate"));
+    let tag = |key: &str| video[key].as_str().filter(|t| !t.is_empty() && *t != "unknown").map(str::to_owned);
+    let (color_primaries, color_transfer, color_space) =
+        (tag("color_primaries"), tag("color_transfer"), tag("color_space"));
+    let dovi = video["side_data_list"]
+        .as_array()
+        .and_then(|l| l.iter().find(|sd| sd["side_data_type"].as_str().is_some_and(|t| t.contains("DOVI"))));
+    let dolby_vision_profile = dovi.and_then(|d| d["dv_profile"].as_u64()).and_then(|p| u32::try_from(p).ok());
+    let dv_compat = dovi.and_then(|d| d["dv_bl_signal_compatibility_id"].as_u64());
+    let hdr = match (color_transfer.as_deref(), dv_compat) {
+        (Some("smpte2084"), _) | (_, Some(1 | 6)) => Some("pq"),
+        (Some("arib-std-b67"), _) | (_, Some(4)) => Some("hlg"),
+        _ => None,
+    };
     Ok(VideoInfo {
         kind: "video",
         container: v["format"]["format_name"].as_str().unwrap_or("").to_owned(),
@@ -97,6 +136,12 @@ pub fn parse_probe(json: &[u8]) -> Result<VideoInfo, String> {
         audio_codec: audio.and_then(|a| a["codec_name"].as_str()).map(str::to_owned),
         bit_rate: num(&v["format"]["bit_rate"]).map(|b| b as u64),
         frame_rate,
+        pix_fmt: video["pix_fmt"].as_str().unwrap_or("").to_owned(),
+        color_primaries,
+        color_transfer,
+        color_space,
+        hdr,
+        dolby_vision_profile,
     })
 }
 
@@ -125,7 +170,7 @@ pub fn transcode_limit(cfg: &VideoConfig, duration: f64, outputs: usize) -> Dura
     time_limit(cfg, duration * outputs.max(1) as f64)
 }
 
-fn limits(cfg: &VideoConfig, timeout: Duration, input_bytes: u64) -> Limits {
+pub(super) fn limits(cfg: &VideoConfig, timeout: Duration, input_bytes: u64) -> Limits {
     Limits {
         timeout,
         stall: Some(cfg.stall_timeout.get()),
@@ -135,7 +180,7 @@ fn limits(cfg: &VideoConfig, timeout: Duration, input_bytes: u64) -> Limits {
     }
 }
 
-fn process_failure(stage: Stage, e: ProcessError, what: &str) -> Failure {
+pub(super) fn process_failure(stage: Stage, e: ProcessError, what: &str) -> Failure {
     match e {
         ProcessError::Spawn { .. } | ProcessError::Io { .. } => {
             Failure::transient(stage, Reason::FfmpegUnavailable, e.to_string())
@@ -214,11 +259,12 @@ pub async fn run(a: &Attempt<'_>, fetched: &Fetched, detected: &Detected) -> Res
         )
     })?;
     let encodes = encodes(a.profile, &info, &a.dir);
+    let picture = picture(cfg, a.profile, &info);
     // ffmpeg's runs have their own limits; the attempt's deadline makes room for them, so
     // `worker.job_timeout` is never shorter than the transcode the profile allows.
     let limit = transcode_limit(cfg, info.duration_secs, encodes.len());
     a.extend_deadline(limit + cfg.timeout_floor.get());
-    transcode(a, demuxer, &info, fetched.bytes, &encodes).await?;
+    transcode(a, demuxer, &info, fetched.bytes, &encodes, &picture).await?;
     let mut produced = Vec::with_capacity(encodes.len() + a.profile.video.posters.len());
     for e in encodes {
         let path = e.path.clone();
@@ -243,9 +289,43 @@ pub async fn run(a: &Attempt<'_>, fetched: &Fetched, detected: &Detected) -> Res
     Ok(produced)
 }
 
-/// The profile's duration and pixel limits, from the probe.
+/// What every output of the run does to the frames: HDR tone-mapped (or kept, per profile),
+/// the frame rate capped.
+pub fn picture(cfg: &VideoConfig, profile: &Profile, info: &VideoInfo) -> Picture {
+    Picture { tone: tone(cfg, profile.video.hdr, info), fps: fps_cap(info.frame_rate, profile.video.max_fps) }
+}
+
+/// The colour handling an HDR source gets. Tags are passed to zscale only from a fixed list
+/// (ffprobe's names are zscale's); an HDR clip missing some is taken as BT.2020.
+pub fn tone(cfg: &VideoConfig, hdr: crate::config::Hdr, info: &VideoInfo) -> Tone {
+    let Some(kind) = info.hdr else {
+        return Tone::Sdr;
+    };
+    let transfer = if kind == "hlg" { "arib-std-b67" } else { "smpte2084" };
+    if hdr == crate::config::Hdr::Keep {
+        return Tone::KeepHdr { transfer: transfer.into() };
+    }
+    let pick = |v: &Option<String>, allowed: &[&str], default: &str| {
+        v.as_deref().filter(|v| allowed.contains(v)).unwrap_or(default).to_owned()
+    };
+    Tone::ToSdr {
+        operator: cfg.tonemap.clone(),
+        transfer: transfer.into(),
+        primaries: pick(&info.color_primaries, &["bt2020", "bt709", "smpte432", "smpte431"], "bt2020"),
+        matrix: pick(&info.color_space, &["bt2020nc", "bt2020c", "bt709"], "bt2020nc"),
+    }
+}
+
+/// The profile's duration and pixel limits, from the probe; and what cannot be shown right.
 fn check_limits(profile: &Profile, info: &VideoInfo) -> Result<(), Failure> {
     let pv = &profile.video;
+    if info.dolby_vision_without_base_layer() {
+        return Err(Failure::reject(
+            Stage::Validate,
+            Reason::Unsupported,
+            "Dolby Vision profile 5 has no HDR10, HLG or SDR base layer; its colours cannot be converted without Dolby's decoder",
+        ));
+    }
     if info.duration_secs > pv.max_duration.get().as_secs_f64() {
         return Err(Failure::reject(
             Stage::Validate,
@@ -277,12 +357,13 @@ async fn transcode(
     info: &VideoInfo,
     size: u64,
     encodes: &[Encode],
+    picture: &Picture,
 ) -> Result<(), Failure> {
     let (app, id) = (a.app, a.id());
     let cfg = &app.cfg.video;
     let timer = std::time::Instant::now();
     let _t = a.enter(Stage::Video).await;
-    let args = transcode_args(cfg, a.profile, demuxer, &a.source, encodes);
+    let args = transcode_args(cfg, a.profile, demuxer, &a.source, encodes, picture);
     let duration = info.duration_secs;
     let (tx, mut rx) = tokio::sync::watch::channel(0u8);
     let reporter = {
@@ -322,7 +403,14 @@ async fn transcode(
 pub fn encodes(profile: &Profile, info: &VideoInfo, dir: &JobDir) -> Vec<Encode> {
     let pv = &profile.video;
     let (w, h) = fit_even(info.width, info.height, pv.max_width, pv.max_height);
-    let mut out = vec![Encode { name: "video".into(), path: dir.file("video.mp4"), width: w, height: h, crf: pv.crf }];
+    let mut out = vec![Encode {
+        name: "video".into(),
+        path: dir.file("video.mp4"),
+        width: w,
+        height: h,
+        crf: pv.crf,
+        codec: crate::config::VideoCodec::H264,
+    }];
     for r in &pv.renditions {
         let (rw, rh) = fit_even(info.width, info.height, r.max_width, r.max_height);
         if u64::from(rw) * u64::from(rh) >= u64::from(w) * u64::from(h) {
@@ -330,7 +418,14 @@ pub fn encodes(profile: &Profile, info: &VideoInfo, dir: &JobDir) -> Vec<Encode>
             continue;
         }
         let path = dir.file(&format!("{}.mp4", r.name));
-        out.push(Encode { name: r.name.clone(), path, width: rw, height: rh, crf: r.crf.unwrap_or(pv.crf) });
+        // About the same quality across codecs for the same `crf`: x265 and SVT-AV1 scales sit
+        // higher than x264's.
+        let crf = r.crf.unwrap_or(match r.codec {
+            crate::config::VideoCodec::H264 => pv.crf,
+            crate::config::VideoCodec::Hevc => pv.crf.saturating_add(5).min(51),
+            crate::config::VideoCodec::Av1 => pv.crf.saturating_add(12).min(63),
+        });
+        out.push(Encode { name: r.name.clone(), path, width: rw, height: rh, crf, codec: r.codec });
     }
     out
 }
@@ -367,12 +462,17 @@ pub async fn extract_frame(
 ) -> Result<Vec<u8>, Failure> {
     let cfg = &app.cfg.video;
     let frame = dir.file("frame.png");
+    let tone = match tone(cfg, crate::config::Hdr::Tonemap, info) {
+        // A kept-HDR video's poster is tone-mapped all the same: a JPEG is SDR.
+        Tone::KeepHdr { .. } => Tone::Sdr,
+        t => t,
+    };
     // A seek past the only frame (a one-frame WebM, a still with a long declared duration)
     // yields no frame and no error: try once more from the start before calling it corrupt.
     let first = (info.duration_secs * 0.1).min(1.0);
     for at in [first, 0.0] {
         let _ = tokio::fs::remove_file(&frame).await;
-        let args = poster_args(cfg, demuxer, source, at, &frame);
+        let args = poster_args(cfg, demuxer, source, at, &frame, &tone);
         process::run_ffmpeg(Path::new(&cfg.ffmpeg), args, limits(cfg, cfg.timeout_floor.get(), size), |_| {})
             .await
             .map_err(|e| process_failure(Stage::Video, e, "extracting the poster frame failed"))?;

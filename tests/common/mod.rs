@@ -114,6 +114,10 @@ impl TestEnv {
             vars.push(("UPLOADD_SCAN__MODE".into(), "required".into()));
             vars.push(("UPLOADD_SCAN__CLAMD".into(), s.clamd().into()));
             vars.push(("UPLOADD_SCAN__TIMEOUT".into(), "10s".into()));
+            // The clamd self-test streams a file of scan.max_bytes at every App start: at the
+            // 100 MiB default, a dozen tests starting at once on two cores outlast scan.timeout.
+            // No test scans a file over 32 MiB.
+            vars.push(("UPLOADD_SCAN__MAX_BYTES".into(), "32MiB".into()));
         }
         if stack == Stack::Production {
             let s = services();

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::config::{Profile, VideoConfig};
+use crate::config::{Profile, VideoCodec, VideoConfig};
 
 fn s(v: &str) -> String {
     v.to_owned()
@@ -41,6 +41,136 @@ pub struct Encode {
     pub width: u32,
     pub height: u32,
     pub crf: u8,
+    pub codec: VideoCodec,
+}
+
+/// What happens to the picture's colours, the same for every output of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tone {
+    /// SDR in, SDR out: pixels pass as they are.
+    Sdr,
+    /// HDR tone-mapped to 8-bit BT.709 SDR by `operator`; the source's tags in zscale's names.
+    ToSdr { operator: String, transfer: String, primaries: String, matrix: String },
+    /// HDR kept (HEVC Main 10, the source's transfer: `smpte2084` or `arib-std-b67`).
+    KeepHdr { transfer: String },
+}
+
+/// How every output of a run treats the frames.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Picture {
+    pub tone: Tone,
+    /// Output frame rate when the source's is over the profile's `max_fps`.
+    pub fps: Option<f64>,
+}
+
+/// The frame rate to encode at: the source's divided by the smallest whole number that brings
+/// it to `max_fps` or under (120 → 60, 100 → 50, 1000 → 58.8), or `None` when it is under.
+pub fn fps_cap(source: Option<f64>, max_fps: u32) -> Option<f64> {
+    let fps = source.filter(|f| f.is_finite() && *f > 0.0)?;
+    let max = f64::from(max_fps);
+    if fps <= max + 0.01 {
+        return None;
+    }
+    let divisor = (fps / max).ceil();
+    Some(fps / divisor)
+}
+
+/// zscale's linear-light tone-mapping chain (CPU), ending in BT.709 primaries and transfer.
+/// The frame is already at its output size (scaling first: the float stages cost per pixel).
+fn tonemap_chain(operator: &str, transfer: &str, primaries: &str, matrix: &str) -> String {
+    format!(
+        "zscale=tin={transfer}:pin={primaries}:min={matrix}:t=linear:npl=100,format=gbrpf32le,\
+         zscale=p=bt709,tonemap=tonemap={operator}:desat=0"
+    )
+}
+
+/// The `-vf` of one output: frame rate, size, colours.
+fn video_filter(e: &Encode, picture: &Picture) -> String {
+    let mut f = String::new();
+    if let Some(fps) = picture.fps {
+        f.push_str(&format!("fps=fps={fps:.4},"));
+    }
+    // ffmpeg applies the rotation (autorotate) before this filter, so w×h is upright.
+    f.push_str(&format!("scale={}:{}:flags=lanczos", e.width, e.height));
+    match &picture.tone {
+        Tone::Sdr => f.push_str(",format=yuv420p"),
+        Tone::ToSdr { operator, transfer, primaries, matrix } => {
+            f.push(',');
+            f.push_str(&tonemap_chain(operator, transfer, primaries, matrix));
+            f.push_str(",zscale=t=bt709:m=bt709:r=tv,format=yuv420p");
+        }
+        Tone::KeepHdr { .. } => f.push_str(",format=yuv420p10le"),
+    }
+    f
+}
+
+/// Codec, quality and colour tags of one output.
+fn codec_args(cfg: &VideoConfig, preset: &str, e: &Encode, tone: &Tone) -> Vec<String> {
+    let threads = cfg.threads.to_string();
+    let mut a = match (e.codec, tone) {
+        // Kept HDR is HEVC Main 10 whatever the rendition asked for.
+        (_, Tone::KeepHdr { transfer }) => vec![
+            s("-c:v"),
+            s("libx265"),
+            s("-preset"),
+            s(preset),
+            s("-crf"),
+            e.crf.to_string(),
+            s("-x265-params"),
+            format!(
+                "pools={threads}:colorprim=bt2020:transfer={transfer}:colormatrix=bt2020nc:hdr10-opt=1:repeat-headers=1"
+            ),
+            s("-tag:v"),
+            s("hvc1"),
+            s("-color_primaries"),
+            s("bt2020"),
+            s("-color_trc"),
+            transfer.clone(),
+            s("-colorspace"),
+            s("bt2020nc"),
+        ],
+        (VideoCodec::H264, _) => vec![s("-c:v"), s("libx264"), s("-preset"), s(preset), s("-crf"), e.crf.to_string()],
+        (VideoCodec::Hevc, _) => vec![
+            s("-c:v"),
+            s("libx265"),
+            s("-preset"),
+            s(preset),
+            s("-crf"),
+            e.crf.to_string(),
+            s("-x265-params"),
+            format!("pools={threads}:log-level=error"),
+            s("-tag:v"),
+            s("hvc1"),
+        ],
+        (VideoCodec::Av1, _) => vec![
+            s("-c:v"),
+            s("libsvtav1"),
+            s("-preset"),
+            svt_preset(preset).to_string(),
+            s("-crf"),
+            e.crf.to_string(),
+            s("-svtav1-params"),
+            format!("lp={threads}"),
+        ],
+    };
+    if matches!(tone, Tone::ToSdr { .. }) {
+        a.extend([s("-color_primaries"), s("bt709"), s("-color_trc"), s("bt709"), s("-colorspace"), s("bt709")]);
+    }
+    a
+}
+
+/// SVT-AV1's preset (0 slowest – 13 fastest) nearest to an x264 preset's speed.
+fn svt_preset(x264: &str) -> u8 {
+    match x264 {
+        "ultrafast" => 12,
+        "superfast" => 11,
+        "veryfast" => 10,
+        "faster" => 9,
+        "fast" => 8,
+        "medium" => 7,
+        "slow" => 5,
+        _ => 4,
+    }
 }
 
 /// One run that decodes the input once and writes every output in `encodes`.
@@ -50,6 +180,7 @@ pub fn transcode_args(
     demuxer: &str,
     input: &Path,
     encodes: &[Encode],
+    picture: &Picture,
 ) -> Vec<String> {
     let pv = &profile.video;
     let mut args = vec![s("-nostdin"), s("-hide_banner"), s("-y")];
@@ -71,15 +202,11 @@ pub fn transcode_args(
             s("-1"),
             s("-sn"),
             s("-dn"),
-            // ffmpeg applies the rotation (autorotate) before this filter, so w×h is upright.
             s("-vf"),
-            format!("scale={}:{}:flags=lanczos,format=yuv420p", e.width, e.height),
-            s("-c:v"),
-            s("libx264"),
-            s("-preset"),
-            pv.preset.clone(),
-            s("-crf"),
-            e.crf.to_string(),
+            video_filter(e, picture),
+        ]);
+        args.extend(codec_args(cfg, &pv.preset, e, &picture.tone));
+        args.extend([
             s("-c:a"),
             s("aac"),
             s("-b:a"),
@@ -96,16 +223,70 @@ pub fn transcode_args(
     args
 }
 
+/// An animated GIF or APNG as an H.264 MP4 (the profile's `animation_mp4`): frame timing kept
+/// (variable frame rate), no audio, `w`×`h` (even). Transparency is not kept (MP4 has none).
+pub fn animation_args(
+    cfg: &VideoConfig,
+    profile: &Profile,
+    demuxer: &str,
+    input: &Path,
+    out: &Path,
+    w: u32,
+    h: u32,
+) -> Vec<String> {
+    let pv = &profile.video;
+    let mut args = vec![s("-nostdin"), s("-hide_banner"), s("-y")];
+    args.extend(safe_input(demuxer, input, &threads(cfg)));
+    args.extend([
+        s("-map"),
+        s("0:V:0"),
+        s("-an"),
+        s("-map_metadata"),
+        s("-1"),
+        s("-vf"),
+        format!("scale={w}:{h}:flags=lanczos,format=yuv420p"),
+        s("-fps_mode"),
+        s("vfr"),
+        s("-c:v"),
+        s("libx264"),
+        s("-preset"),
+        pv.preset.clone(),
+        s("-crf"),
+        pv.crf.to_string(),
+        s("-threads"),
+        cfg.threads.to_string(),
+        s("-movflags"),
+        s("+faststart"),
+        s("-f"),
+        s("mp4"),
+        out.display().to_string(),
+    ]);
+    args
+}
+
 /// One frame at `at_secs` as PNG, seeking before the input so it costs the same on a two-hour
-/// file as on a ten-second one.
-pub fn poster_args(cfg: &VideoConfig, demuxer: &str, input: &Path, at_secs: f64, out: &Path) -> Vec<String> {
+/// file as on a ten-second one. An HDR frame goes through the same tone mapping as the video
+/// (a kept-HDR video's poster too: a JPEG is SDR).
+pub fn poster_args(
+    cfg: &VideoConfig,
+    demuxer: &str,
+    input: &Path,
+    at_secs: f64,
+    out: &Path,
+    tone: &Tone,
+) -> Vec<String> {
     let mut args = vec![s("-nostdin"), s("-hide_banner"), s("-y")];
     let mut input_opts = threads(cfg).to_vec();
     input_opts.extend([s("-ss"), format!("{at_secs:.3}")]);
     args.extend(safe_input(demuxer, input, &input_opts));
+    args.extend([s("-map"), s("0:V:0")]);
+    if let Tone::ToSdr { operator, transfer, primaries, matrix } = tone {
+        args.extend([
+            s("-vf"),
+            format!("{},zscale=t=bt709,format=gbrp", tonemap_chain(operator, transfer, primaries, matrix)),
+        ]);
+    }
     args.extend([
-        s("-map"),
-        s("0:V:0"),
         s("-frames:v"),
         s("1"),
         s("-map_metadata"),
@@ -134,12 +315,19 @@ mod tests {
         let cfg = VideoConfig::default();
         let profile = Profile::default();
         let input = Path::new("/tmp/in");
-        let enc =
-            Encode { name: "video".into(), path: PathBuf::from("/tmp/out.mp4"), width: 640, height: 360, crf: 23 };
+        let enc = Encode {
+            name: "video".into(),
+            path: PathBuf::from("/tmp/out.mp4"),
+            width: 640,
+            height: 360,
+            crf: 23,
+            codec: VideoCodec::H264,
+        };
+        let sdr = Picture { tone: Tone::Sdr, fps: None };
         let commands = [
             probe_args("mov", input),
-            transcode_args(&cfg, &profile, "mov", input, &[enc]),
-            poster_args(&cfg, "mov", input, 1.0, Path::new("/tmp/f.png")),
+            transcode_args(&cfg, &profile, "mov", input, &[enc], &sdr),
+            poster_args(&cfg, "mov", input, 1.0, Path::new("/tmp/f.png"), &Tone::Sdr),
         ];
         for args in &commands {
             let at = |flag: &str| position(args, flag);
@@ -163,5 +351,51 @@ mod tests {
         assert!((limit - profile.video.max_duration.get().as_secs_f64()).abs() < 1e-6);
         assert_eq!(t[position(t, "-map") + 1], "0:V:0");
         assert!(position(&commands[2], "-ss") < position(&commands[2], "-i"), "posters seek before the input");
+    }
+
+    fn hlg() -> Tone {
+        Tone::ToSdr {
+            operator: "mobius".into(),
+            transfer: "arib-std-b67".into(),
+            primaries: "bt2020".into(),
+            matrix: "bt2020nc".into(),
+        }
+    }
+
+    #[test]
+    fn hdr_is_scaled_first_then_tone_mapped_and_tagged_bt709() {
+        let e = Encode {
+            name: "video".into(),
+            path: PathBuf::from("/tmp/o.mp4"),
+            width: 1280,
+            height: 720,
+            crf: 23,
+            codec: VideoCodec::H264,
+        };
+        let f = video_filter(&e, &Picture { tone: hlg(), fps: Some(60.0) });
+        let (fps, scale, tonemap) =
+            (f.find("fps=").unwrap(), f.find("scale=1280:720").unwrap(), f.find("tonemap=").unwrap());
+        assert!(fps < scale && scale < tonemap, "drop frames, then scale, then the float stages: {f}");
+        assert!(f.contains("tin=arib-std-b67:pin=bt2020:min=bt2020nc") && f.ends_with("format=yuv420p"), "{f}");
+        let args = codec_args(&VideoConfig::default(), "veryfast", &e, &hlg());
+        for tag in ["-color_primaries", "-color_trc", "-colorspace"] {
+            assert_eq!(args[position(&args, tag) + 1], "bt709", "{tag}");
+        }
+        let keep = codec_args(&VideoConfig::default(), "veryfast", &e, &Tone::KeepHdr { transfer: "smpte2084".into() });
+        assert_eq!(keep[position(&keep, "-c:v") + 1], "libx265", "kept HDR is HEVC whatever the rendition says");
+        assert_eq!(keep[position(&keep, "-color_trc") + 1], "smpte2084");
+        let av1 = Encode { codec: VideoCodec::Av1, ..e };
+        assert_eq!(codec_args(&VideoConfig::default(), "veryfast", &av1, &Tone::Sdr)[1], "libsvtav1");
+    }
+
+    #[test]
+    fn frame_rates_over_the_cap_are_divided_by_a_whole_number() {
+        assert_eq!(fps_cap(Some(30.0), 60), None);
+        assert_eq!(fps_cap(Some(60.0), 60), None);
+        assert_eq!(fps_cap(Some(120.0), 60), Some(60.0));
+        assert_eq!(fps_cap(Some(100.0), 60), Some(50.0));
+        assert!((fps_cap(Some(1000.0), 60).unwrap() - 1000.0 / 17.0).abs() < 1e-9);
+        assert_eq!(fps_cap(Some(f64::NAN), 60), None);
+        assert_eq!(fps_cap(None, 60), None);
     }
 }

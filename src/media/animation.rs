@@ -1,0 +1,258 @@
+//! Animated GIF, WebP and PNG (APNG): frames counted from the container before anything is
+//! decoded, the profile's caps applied to that count, and — when the profile keeps animation —
+//! every WebP variant encoded as an animated WebP, one frame at a time (one canvas, one resized
+//! frame per variant and libwebp's encoder state in memory, whatever the frame count).
+//!
+//! Frame timing: each frame keeps its delay; GIF delays of 10 ms or less become 100 ms, as every
+//! browser plays them, so the WebP runs at the speed the GIF was seen at.
+
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use image::AnimationDecoder;
+use serde::Serialize;
+
+use super::plan::{Plan, plan_all};
+use super::probe::image_limits;
+use super::{ImageFormat, ImageInfo, MediaError, Raster, Recipe, Rendered, colour, webp};
+use crate::config::{Animation, OutputFormat};
+
+/// What the header says about the animation, and what the profile made of it (part of the
+/// upload's facts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnimationFacts {
+    /// Frames the container declares (counted from its headers).
+    pub frames: u32,
+    /// Whether the WebP variants are animated.
+    pub animated_output: bool,
+    /// Why not, when the file is animated but the outputs are still.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Frames of an animatable file, from its headers only (`None`: not an animatable format).
+pub fn count_frames(path: &Path, format: ImageFormat) -> Result<Option<u32>, MediaError> {
+    let io = |e: std::io::Error| MediaError::Io(e.to_string());
+    let f = std::fs::File::open(path).map_err(io)?;
+    match format {
+        ImageFormat::Gif => gif_frames(BufReader::new(f)).map(Some),
+        ImageFormat::Webp => webp_frames(f).map(Some).map_err(io),
+        ImageFormat::Png => {
+            let d = png::Decoder::new(BufReader::new(f));
+            let reader = d.read_info().map_err(|e| MediaError::Corrupt(e.to_string()))?;
+            Ok(Some(reader.info().animation_control.map_or(1, |a| a.num_frames.max(1))))
+        }
+        ImageFormat::Jpeg | ImageFormat::Heic | ImageFormat::Avif => Ok(None),
+    }
+}
+
+/// Counts image descriptors, skipping every data sub-block unread.
+fn gif_frames(mut r: impl Read) -> Result<u32, MediaError> {
+    let corrupt = |m: &str| MediaError::Corrupt(format!("GIF: {m}"));
+    let mut head = [0u8; 13];
+    r.read_exact(&mut head).map_err(|_| corrupt("no header"))?;
+    if &head[..3] != b"GIF" {
+        return Err(corrupt("no header"));
+    }
+    let table = |packed: u8| if packed & 0x80 != 0 { 3u64 << ((packed & 7) + 1) } else { 0 };
+    skip(&mut r, table(head[10]))?;
+    let mut frames = 0u32;
+    loop {
+        let mut b = [0u8; 1];
+        if r.read_exact(&mut b).is_err() {
+            // Truncated after some frames: the decoder will say whether they are usable.
+            return Ok(frames);
+        }
+        match b[0] {
+            0x21 => {
+                r.read_exact(&mut b).map_err(|_| corrupt("truncated extension"))?;
+                skip_sub_blocks(&mut r)?;
+            }
+            0x2C => {
+                let mut desc = [0u8; 9];
+                r.read_exact(&mut desc).map_err(|_| corrupt("truncated image descriptor"))?;
+                skip(&mut r, table(desc[8]) + 1)?;
+                skip_sub_blocks(&mut r)?;
+                frames = frames.saturating_add(1);
+            }
+            0x3B => return Ok(frames),
+            _ => return Ok(frames),
+        }
+    }
+}
+
+fn skip(r: &mut impl Read, n: u64) -> Result<(), MediaError> {
+    let got = std::io::copy(&mut r.take(n), &mut std::io::sink()).map_err(|e| MediaError::Io(e.to_string()))?;
+    if got < n { Err(MediaError::Corrupt("GIF: truncated".into())) } else { Ok(()) }
+}
+
+fn skip_sub_blocks(r: &mut impl Read) -> Result<(), MediaError> {
+    loop {
+        let mut len = [0u8; 1];
+        r.read_exact(&mut len).map_err(|_| MediaError::Corrupt("GIF: truncated data".into()))?;
+        if len[0] == 0 {
+            return Ok(());
+        }
+        skip(r, u64::from(len[0]))?;
+    }
+}
+
+/// `ANMF` chunks of a WebP (1 for a still one), seeking from chunk header to chunk header.
+fn webp_frames(mut f: std::fs::File) -> std::io::Result<u32> {
+    let mut head = [0u8; 12];
+    f.read_exact(&mut head)?;
+    let mut frames = 0u32;
+    let mut chunk = [0u8; 8];
+    while f.read_exact(&mut chunk).is_ok() {
+        let size = u64::from(u32::from_le_bytes([chunk[4], chunk[5], chunk[6], chunk[7]]));
+        if &chunk[..4] == b"ANMF" {
+            frames = frames.saturating_add(1);
+        }
+        f.seek(SeekFrom::Current(i64::try_from(size + (size & 1)).unwrap_or(i64::MAX)))?;
+    }
+    Ok(frames.max(1))
+}
+
+/// What the profile makes of an animated file: its WebP variants animated, unless the profile
+/// keeps stills or the file is over a cap (then every output is the first frame).
+pub fn decide(info: &ImageInfo, recipe: &Recipe) -> Option<AnimationFacts> {
+    let frames = info.frames?;
+    if frames < 2 {
+        return None;
+    }
+    let pixels = u64::from(info.stored_width) * u64::from(info.stored_height) * u64::from(frames);
+    let reason = if recipe.animation == Animation::Still {
+        Some("the profile keeps stills (animation = \"still\")".to_owned())
+    } else if !recipe.variants.iter().any(|v| v.format == OutputFormat::Webp) {
+        Some("the profile has no WebP variant".to_owned())
+    } else if frames > recipe.max_frames {
+        Some(format!("{frames} frames, over max_frames ({})", recipe.max_frames))
+    } else if pixels > recipe.max_animation_pixels {
+        Some(format!("{pixels} pixels in all frames, over max_animation_pixels ({})", recipe.max_animation_pixels))
+    } else {
+        None
+    };
+    Some(AnimationFacts { frames, animated_output: reason.is_none(), reason })
+}
+
+/// A decoded frame: the whole canvas, straight RGBA, and how long it shows.
+struct Frame {
+    canvas: image::RgbaImage,
+    delay_ms: i32,
+}
+
+/// The frames of `data`, decoded one at a time.
+fn frames<'a>(
+    data: &'a [u8],
+    format: ImageFormat,
+) -> Result<Box<dyn Iterator<Item = Result<Frame, MediaError>> + 'a>, MediaError> {
+    let corrupt = |e: image::ImageError| MediaError::Corrupt(e.to_string());
+    let cursor = std::io::Cursor::new(data);
+    let frames: image::Frames<'a> = match format {
+        ImageFormat::Gif => {
+            let mut d = image::codecs::gif::GifDecoder::new(cursor).map_err(corrupt)?;
+            image::ImageDecoder::set_limits(&mut d, image_limits()).map_err(corrupt)?;
+            d.into_frames()
+        }
+        ImageFormat::Webp => image::codecs::webp::WebPDecoder::new(cursor).map_err(corrupt)?.into_frames(),
+        ImageFormat::Png => {
+            image::codecs::png::PngDecoder::new(cursor).map_err(corrupt)?.apng().map_err(corrupt)?.into_frames()
+        }
+        _ => return Err(MediaError::Unsupported("not an animated format".into())),
+    };
+    let gif = format == ImageFormat::Gif;
+    Ok(Box::new(frames.map(move |f| {
+        let f = f.map_err(corrupt)?;
+        let (num, den) = f.delay().numer_denom_ms();
+        let ms = num.checked_div(den).unwrap_or(100);
+        let delay_ms = if gif && ms <= 10 { 100 } else { i32::try_from(ms.max(1)).unwrap_or(i32::MAX) };
+        Ok(Frame { canvas: f.into_buffer(), delay_ms })
+    })))
+}
+
+/// The profile's WebP variants as animated WebPs (in `variants` order), the frames decoded one
+/// by one and stopped at `max_frames` whatever the file claims.
+pub fn render_webp(data: &[u8], info: &ImageInfo, recipe: &Recipe) -> Result<Vec<Rendered>, MediaError> {
+    let variants: Vec<_> = recipe.variants.iter().filter(|v| v.format == OutputFormat::Webp).cloned().collect();
+    let (plans, _) = plan_all(info, &variants);
+    let to_srgb = match (&info.icc, recipe.colour) {
+        (Some(icc), crate::config::Colour::Srgb) => colour::rgb_to_srgb(icc),
+        _ => None,
+    };
+    let mut encoders = Vec::with_capacity(variants.len());
+    for (v, p) in variants.iter().zip(&plans) {
+        let (w, h) = if info.transposed() { (p.out_h, p.out_w) } else { (p.out_w, p.out_h) };
+        let enc = webp::AnimEncoder::new(w, h, f32::from(v.quality), v.webp_method)
+            .map_err(|message| MediaError::Encode { variant: v.name.clone(), message })?;
+        encoders.push(enc);
+    }
+    let mut resizer = fast_image_resize::Resizer::new();
+    let mut count = 0u32;
+    for frame in frames(data, info.format)? {
+        let frame = frame?;
+        count += 1;
+        if count > recipe.max_frames {
+            break;
+        }
+        let (w, h) = frame.canvas.dimensions();
+        if (w, h) != (info.stored_width, info.stored_height) {
+            return Err(MediaError::Corrupt(format!(
+                "a {w}×{h} frame on a {}×{} canvas",
+                info.stored_width, info.stored_height
+            )));
+        }
+        let mut canvas = Raster::new(frame.canvas.into_raw(), w, h, 4)?;
+        canvas.premultiply()?;
+        for ((enc, p), v) in encoders.iter_mut().zip(&plans).zip(&variants) {
+            let pixels = frame_for(&canvas, p, &mut resizer, info, to_srgb.as_ref())?;
+            enc.add(&pixels, frame.delay_ms)
+                .map_err(|message| MediaError::Encode { variant: v.name.clone(), message })?;
+        }
+    }
+    if count == 0 {
+        return Err(MediaError::Corrupt("an animation without frames".into()));
+    }
+    let mut out = Vec::with_capacity(encoders.len());
+    for (enc, v) in encoders.into_iter().zip(&variants) {
+        let (width, height) = enc.size();
+        let data = enc.finish().map_err(|message| MediaError::Encode { variant: v.name.clone(), message })?;
+        let data = match (&info.icc, recipe.colour) {
+            (Some(icc), crate::config::Colour::Keep) => colour::embed(data, OutputFormat::Webp, icc),
+            _ => data,
+        };
+        out.push(Rendered { name: v.name.clone(), format: OutputFormat::Webp, width, height, data });
+    }
+    Ok(out)
+}
+
+/// One variant's frame: resized (premultiplied), straight alpha again, in sRGB, upright.
+fn frame_for(
+    canvas: &Raster,
+    p: &Plan,
+    resizer: &mut fast_image_resize::Resizer,
+    info: &ImageInfo,
+    to_srgb: Option<&colour::ToSrgb>,
+) -> Result<Raster, MediaError> {
+    let mut r = canvas.resize(resizer, p.out_w, p.out_h, p.crop_fw, p.crop_fh)?;
+    r.unpremultiply()?;
+    if let Some(t) = to_srgb {
+        r = t.apply(r)?;
+    }
+    Ok(r.oriented(info.orientation))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gif_frames_are_counted_without_decoding() {
+        let gif = super::super::samples::gif_image(32, 16, 7);
+        assert_eq!(gif_frames(&gif[..]).unwrap(), 7);
+        assert!(gif_frames(&b"PNG"[..]).is_err());
+        // Cut anywhere: an error or a count, never a panic.
+        for cut in 0..gif.len() {
+            let _ = gif_frames(&gif[..cut]);
+        }
+    }
+}

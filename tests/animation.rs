@@ -1,0 +1,179 @@
+//! Animated GIF, WebP and PNG: WebP variants stay animated with their frame timing, other
+//! variants take the first frame, the profile's caps (read from the headers) turn oversized
+//! animations into stills, and a 40,000-frame GIF stays bounded.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::*;
+use uploadd::config::Animation;
+use uploadd::db::Status;
+
+const T: Duration = Duration::from_secs(120);
+
+/// Three animations of 4 frames (red, green, blue, white squares on grey), delays 100, 200,
+/// 300 and 400 ms.
+const GENERATE: &str = r#"
+import sys
+from PIL import Image
+out = sys.argv[1]
+colours = [(220, 30, 30), (30, 200, 30), (30, 30, 220), (250, 250, 250)]
+frames = []
+for c in colours:
+    im = Image.new('RGB', (120, 80), (128, 128, 128))
+    im.paste(c, (20, 20, 60, 60))
+    frames.append(im)
+kw = dict(save_all=True, append_images=frames[1:], duration=[100, 200, 300, 400], loop=0)
+frames[0].save(f'{out}/anim.gif', **kw)
+frames[0].save(f'{out}/anim.webp', lossless=True, **kw)
+frames[0].save(f'{out}/anim.png', **kw)
+"#;
+
+/// `frames` 1×1 frames of 100 ms: a GIF whose header walk is long and whose decode would be.
+fn gif_with_frames(frames: usize) -> Vec<u8> {
+    let mut g = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00".to_vec();
+    for _ in 0..frames {
+        g.extend_from_slice(b"\x21\xf9\x04\x00\x0a\x00\x00\x00");
+        g.extend_from_slice(b"\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00");
+    }
+    g.push(0x3b);
+    g
+}
+
+fn webp_frames(data: &[u8]) -> Vec<(u32, image::RgbaImage)> {
+    let dec = image::codecs::webp::WebPDecoder::new(std::io::Cursor::new(data)).expect("a WebP");
+    if !dec.has_animation() {
+        return vec![(0, image::load_from_memory(data).expect("a still WebP").into_rgba8())];
+    }
+    image::AnimationDecoder::into_frames(dec)
+        .map(|f| {
+            let f = f.expect("a frame");
+            (f.delay().numer_denom_ms().0, f.into_buffer())
+        })
+        .collect()
+}
+
+async fn outputs(app: &uploadd::app::App, id: &str) -> (serde_json::Value, Vec<(String, Vec<u8>)>) {
+    let rec = wait_terminal(app, id, T).await;
+    assert_eq!(rec.status, Status::Ready, "{:?}", rec.reason);
+    let mut out = Vec::new();
+    for o in &rec.outputs {
+        out.push((o.variant.clone(), read_object(app, &o.key).await));
+    }
+    (rec.media.unwrap_or_default(), out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn animations_stay_animated_in_webp_with_their_timing() {
+    let env = TestEnv::new(Stack::Embedded).await;
+    let dir = env.data_dir().join("fixtures");
+    std::fs::create_dir_all(&dir).unwrap();
+    python(GENERATE, &[&dir.display().to_string()]);
+    let app = env
+        .app_with(|cfg| {
+            let mut still = cfg.profiles["default"].clone();
+            still.animation = Animation::Still;
+            cfg.profiles.insert("still".into(), still);
+            let mut mp4 = cfg.profiles["default"].clone();
+            mp4.animation_mp4 = true;
+            cfg.profiles.insert("mp4".into(), mp4);
+        })
+        .await;
+    let worker = RunningWorker::start(&app);
+    let mut ids = Vec::new();
+    for name in ["anim.gif", "anim.webp", "anim.png"] {
+        ids.push((name, enqueue_file(&app, &dir.join(name), "default").await));
+    }
+    let still = enqueue_file(&app, &dir.join("anim.gif"), "still").await;
+    let mp4s = [
+        enqueue_file(&app, &dir.join("anim.gif"), "mp4").await,
+        enqueue_file(&app, &dir.join("anim.png"), "mp4").await,
+    ];
+    for (name, id) in ids {
+        let (media, out) = outputs(&app, &id).await;
+        assert_eq!(media["frames"], 4, "{name}: {media}");
+        assert_eq!(media["animation"]["animated_output"], true, "{name}: {media}");
+        let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["display", "thumb", "webp"], "{name}");
+        let frames = webp_frames(&out[2].1);
+        let delays: Vec<u32> = frames.iter().map(|(d, _)| *d).collect();
+        assert_eq!(delays, [100, 200, 300, 400], "{name}: timing kept");
+        // Each frame shows its own square, in the middle.
+        for ((_, f), want) in frames.iter().zip([[220, 30, 30], [30, 200, 30], [30, 30, 220], [250, 250, 250]]) {
+            let p = f.get_pixel(40, 40);
+            assert!((0..3).all(|c| p[c].abs_diff(want[c]) < 40), "{name}: {p:?} should be {want:?}");
+        }
+        // The JPEG is the first frame.
+        let display = image::load_from_memory(&out[0].1).unwrap().into_rgb8();
+        let p = display.get_pixel(40, 40);
+        assert!(p[0] > 180 && p[1] < 80, "{name}: first frame (red): {p:?}");
+    }
+    let (media, out) = outputs(&app, &still).await;
+    assert_eq!(media["animation"]["animated_output"], false);
+    assert!(media["animation"]["reason"].as_str().unwrap().contains("still"), "{media}");
+    assert_eq!(webp_frames(&out[2].1).len(), 1, "animation = \"still\": one frame");
+    // `animation_mp4`: an H.264 MP4 as well, each frame starting when it did (0, 0.1, 0.3 and
+    // 0.6 s). ffmpeg 5.1 gives the last frame 0.1 s instead of its 0.4 (documented).
+    for id in mp4s {
+        let (_, out) = outputs(&app, &id).await;
+        let (name, data) = out.iter().find(|(n, _)| n == "animation").expect("animation.mp4");
+        let path = env.data_dir().join(format!("{id}-{name}.mp4"));
+        std::fs::write(&path, data).unwrap();
+        let probe = std::process::Command::new(services().get("UPLOADD_TEST_FFPROBE"))
+            .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name:packet=pts_time"])
+            .args(["-print_format", "json"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
+        assert_eq!(v["streams"][0]["codec_name"], "h264");
+        let mut starts: Vec<f64> =
+            v["packets"].as_array().unwrap().iter().map(|p| p["pts_time"].as_str().unwrap().parse().unwrap()).collect();
+        starts.sort_by(f64::total_cmp);
+        let want = [0.0, 0.1, 0.3, 0.6];
+        assert_eq!(starts.len(), 4, "{starts:?}");
+        assert!(starts.iter().zip(want).all(|(a, b)| (a - b).abs() < 0.02), "frame times {starts:?}, want {want:?}");
+    }
+    worker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_a_cap_an_animation_becomes_a_still_and_40000_frames_stay_bounded() {
+    let env = TestEnv::new(Stack::Embedded).await;
+    let dir = env.data_dir().join("fixtures");
+    std::fs::create_dir_all(&dir).unwrap();
+    python(GENERATE, &[&dir.display().to_string()]);
+    let huge = dir.join("40000.gif");
+    std::fs::write(&huge, gif_with_frames(40_000)).unwrap();
+    let app = env
+        .app_with(|cfg| {
+            let mut small = cfg.profiles["default"].clone();
+            // 120 × 80 × 4 frames = 38,400 pixels: over this cap.
+            small.max_animation_pixels = 30_000;
+            cfg.profiles.insert("small".into(), small);
+        })
+        .await;
+    let worker = RunningWorker::start(&app);
+    let started = Instant::now();
+    let huge_id = enqueue_file(&app, &huge, "default").await;
+    let capped = enqueue_file(&app, &dir.join("anim.gif"), "small").await;
+    let (media, out) = outputs(&app, &huge_id).await;
+    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
+    assert_eq!(media["frames"], 40_000);
+    assert_eq!(media["animation"]["animated_output"], false);
+    assert!(media["animation"]["reason"].as_str().unwrap().contains("over max_frames (1000)"), "{media}");
+    assert_eq!(webp_frames(&out[2].1).len(), 1);
+    let (media, out) = outputs(&app, &capped).await;
+    assert!(media["animation"]["reason"].as_str().unwrap().contains("max_animation_pixels"), "{media}");
+    assert_eq!(webp_frames(&out[2].1).len(), 1);
+    worker.shutdown().await;
+}
+
+async fn enqueue_file(app: &uploadd::app::App, path: &Path, profile: &str) -> String {
+    uploadd::producer::enqueue_file(app, path, profile, uploadd::producer::EnqueueOptions::default())
+        .await
+        .unwrap()
+        .to_string()
+}
