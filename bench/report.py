@@ -4,7 +4,7 @@
   report.py --raw DIR --machine machine.json --json OUT.json --md OUT.md
 
 DIR holds one file per step, named after it (pillow, pyvips, uploadd-images-w1,
-uploadd-images-w2, compare, celery, uploadd-queue), each either the step's stdout (the last
+uploadd-images-w2, compare, celery, bullmq, uploadd-queue), each either the step's stdout (the last
 line that is a JSON object is taken; cargo bench may print other lines) or missing, plus
 <step>.error with a one-line reason when the step failed or was skipped.
 """
@@ -15,7 +15,7 @@ import sys
 
 sys.dont_write_bytecode = True
 
-STEPS = ["pillow", "pyvips", "uploadd-images-w1", "uploadd-images-w2", "compare", "celery", "uploadd-queue"]
+STEPS = ["pillow", "pyvips", "uploadd-images-w1", "uploadd-images-w2", "compare", "celery", "bullmq", "uploadd-queue"]
 
 
 def last_json(path):
@@ -90,25 +90,26 @@ def build(data, errors, machine):
         }
         img_rows.append(row)
     ips = {s: (data.get(s) or {}).get("images_per_sec") for s, _, _ in names}
-    q = {s: data.get(s) or {} for s in ("celery", "uploadd-queue")}
+    q = {s: data.get(s) or {} for s in ("celery", "bullmq", "uploadd-queue")}
     ratios = {
         "uploadd_over_pillow_1core": ratio(ips["uploadd-images-w1"], ips["pillow"]),
         "uploadd_over_pyvips_1core": ratio(ips["uploadd-images-w1"], ips["pyvips"]),
         "pyvips_over_pillow_1core": ratio(ips["pyvips"], ips["pillow"]),
         "uploadd_2workers_over_1worker": ratio(ips["uploadd-images-w2"], ips["uploadd-images-w1"]),
-        "queue_enqueue_uploadd_over_celery": ratio(q["uploadd-queue"].get("enqueue_per_sec"), q["celery"].get("enqueue_per_sec")),
-        "queue_c1_uploadd_over_celery": ratio(q["uploadd-queue"].get("process_per_sec_c1"), q["celery"].get("process_per_sec_c1")),
-        "queue_c16_uploadd_over_celery": ratio(q["uploadd-queue"].get("process_per_sec_c16"), q["celery"].get("process_per_sec_c16")),
-        "queue_backlog_uploadd_over_celery": ratio(q["uploadd-queue"].get("backlog_process_per_sec"), q["celery"].get("backlog_process_per_sec")),
-        "latency_p50_uploadd_over_celery": ratio(q["uploadd-queue"].get("latency_ms_p50"), q["celery"].get("latency_ms_p50")),
     }
+    for base in ("celery", "bullmq"):
+        for key, field in (("queue_enqueue", "enqueue_per_sec"), ("queue_c1", "process_per_sec_c1"),
+                           ("queue_c16", "process_per_sec_c16"), ("queue_backlog", "backlog_process_per_sec"),
+                           ("latency_p50", "latency_ms_p50")):
+            ratios[f"{key}_uploadd_over_{base}"] = ratio(q["uploadd-queue"].get(field), q[base].get(field))
     ratios = {k: (round(v, 3) if v is not None else None) for k, v in ratios.items()}
     q_rows = []
-    for step, label in (("celery", "celery"), ("uploadd-queue", "uploadd")):
+    for step, label in (("celery", "celery"), ("bullmq", "bullmq"), ("uploadd-queue", "uploadd")):
         d = q[step]
         q_rows.append({
             "impl": label,
             "enqueue_per_sec": d.get("enqueue_per_sec"),
+            "enqueue_bulk_per_sec": d.get("enqueue_bulk_per_sec"),
             "process_per_sec_c1": d.get("process_per_sec_c1"),
             "process_per_sec_c16": d.get("process_per_sec_c16"),
             "backlog_jobs": d.get("backlog_jobs"),
@@ -186,9 +187,10 @@ def render(img_rows, q_rows, ratios, data, errors, machine, md):
         if r["enqueue_per_sec"] is None and r["process_per_sec_c1"] is None:
             rows.append([r["impl"], "n/a", "", "", "", "", "", "(no result: see below)"])
             continue
+        note = f"addBulk {f(r['enqueue_bulk_per_sec'], 0)}/s" if r.get("enqueue_bulk_per_sec") is not None else ""
         rows.append([r["impl"], f(r["enqueue_per_sec"], 0), f(r["process_per_sec_c1"], 0), f(r["process_per_sec_c16"], 0),
                      f"{f(r['backlog_process_per_sec'], 0)} ({f(r['backlog_jobs'])})", f(r["latency_ms_p50"], 2),
-                     f(r["latency_ms_p99"], 2), ""])
+                     f(r["latency_ms_p99"], 2), note])
     table(["impl", "enqueue/s", "c1 jobs/s", "c16 jobs/s", "backlog jobs/s (n)", "p50 ms", "p99 ms", "note"],
           rows, ["<", ">", ">", ">", ">", ">", ">", "<"])
 
@@ -201,14 +203,15 @@ def render(img_rows, q_rows, ratios, data, errors, machine, md):
         ("uploadd_over_pyvips_1core", "uploadd / pyvips, images/s, 1 core"),
         ("pyvips_over_pillow_1core", "pyvips / pillow, images/s, 1 core"),
         ("uploadd_2workers_over_1worker", "uploadd 2 workers / 1 worker, images/s"),
-        ("queue_enqueue_uploadd_over_celery", "queue enqueue rate, uploadd / celery"),
-        ("queue_c1_uploadd_over_celery", "queue throughput c1, uploadd / celery"),
-        ("queue_c16_uploadd_over_celery", "queue throughput c16, uploadd / celery"),
-        ("queue_backlog_uploadd_over_celery", "queue throughput from backlog, uploadd / celery"),
-        ("latency_p50_uploadd_over_celery", "idle latency p50, uploadd / celery (lower is better)"),
     ]
+    for key, what in (("queue_enqueue", "queue enqueue rate"), ("queue_c1", "queue throughput c1"),
+                      ("queue_c16", "queue throughput c16"), ("queue_backlog", "queue throughput from backlog"),
+                      ("latency_p50", "idle latency p50")):
+        for base in ("celery", "bullmq"):
+            lbl = f"{what}, uploadd / {base}" + (" (lower is better)" if key == "latency_p50" else "")
+            labels.append((f"{key}_uploadd_over_{base}", lbl))
     rows = [[lbl, f(ratios[k], 3)] for k, lbl in labels]
-    lat = [f"celery {f(q_rows[0]['latency_ms_p50'], 2)} ms", f"uploadd {f(q_rows[1]['latency_ms_p50'], 2)} ms"]
+    lat = [f"{r['impl']} {f(r['latency_ms_p50'], 2)} ms" for r in q_rows]
     rows.append(["idle latency p50", ", ".join(lat)])
     table(["ratio", "value"], rows, ["<", "<"])
     if errors:

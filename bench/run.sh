@@ -6,10 +6,12 @@
 # Steps: corpus (bench/corpus.sh) -> venv (bench/venv.sh) -> services (Redis, clamd, Garage via
 # scripts/services.sh, unless already up) -> pillow and pyvips pinned to one core -> uploadd's
 # image bench with --workers 1 (pinned) and --workers 2 (not pinned) -> compare.py on the output
-# dirs -> celery_bench.py -> uploadd's queue bench -> report.py.
+# dirs -> celery_bench.py -> bullmq/bullmq_bench.js -> uploadd's queue bench -> report.py.
+# The BullMQ step needs node and npm; it runs `npm ci` in bench/bullmq when node_modules is
+# missing or older than package-lock.json.
 # A step that fails is recorded and the rest still run; the Rust benches are optional.
 # Bench outputs (display/thumb/webp per image) go to ${UPLOADD_BENCH_OUT:-$TOOLS/bench-out}.
-# Env: UPLOADD_TOOLS, UPLOADD_BENCH_OUT, UPLOADD_TEST_STATE, CARGO (default cargo).
+# Env: UPLOADD_TOOLS, UPLOADD_BENCH_OUT, UPLOADD_TEST_STATE, CARGO (default cargo), NODE (default node).
 # Nothing here is part of CI pass/fail.
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,6 +21,7 @@ OUT=${UPLOADD_BENCH_OUT:-$TOOLS/bench-out}
 CORPUS=$TOOLS/corpus
 STATE=${UPLOADD_TEST_STATE:-${TMPDIR:-/tmp}/uploadd-test-services}
 CARGO=${CARGO:-cargo}
+NODE=${NODE:-node}
 ROUNDS=5 JOBS=20000 BACKLOG=50000 RUST=1 IMAGES=1 QUEUE=1
 
 while [ $# -gt 0 ]; do
@@ -148,11 +151,22 @@ if [ "$QUEUE" = 1 ]; then
   fi
   REDIS_URL=$(sed -n 's/^UPLOADD_TEST_REDIS_URL=//p' "$STATE/env" 2>/dev/null | tail -n1)
   if [ -z "$REDIS_URL" ]; then
-    for s in celery uploadd-queue; do fail "$s" "no UPLOADD_TEST_REDIS_URL in $STATE/env"; done
+    for s in celery bullmq uploadd-queue; do fail "$s" "no UPLOADD_TEST_REDIS_URL in $STATE/env"; done
   else
     log "celery: $JOBS jobs, backlog $BACKLOG, redis $REDIS_URL"
     "$PY" "$HERE/celery_bench.py" --redis "$REDIS_URL" --jobs "$JOBS" --backlog "$BACKLOG" --json \
       >"$RAW/celery" 2>"$RAW/celery.log" || fail celery "exit $? (see $RAW/celery.log)"
+    BQ=$HERE/bullmq
+    if ! command -v "$NODE" >/dev/null 2>&1; then
+      skip bullmq "node not found"; log "bullmq: node not found"
+    elif { [ -f "$BQ/node_modules/.package-lock.json" ] && [ ! "$BQ/package-lock.json" -nt "$BQ/node_modules/.package-lock.json" ]; } \
+      || { log "bullmq: npm ci --prefix $BQ"; npm ci --prefix "$BQ" --no-audit --no-fund >"$RAW/bullmq-npm.log" 2>&1; }; then
+      log "bullmq: $JOBS jobs, backlog $BACKLOG, redis $REDIS_URL"
+      "$NODE" "$BQ/bullmq_bench.js" --redis "$REDIS_URL" --jobs "$JOBS" --backlog "$BACKLOG" --json \
+        >"$RAW/bullmq" 2>"$RAW/bullmq.log" || fail bullmq "exit $? (see $RAW/bullmq.log)"
+    else
+      fail bullmq "npm ci in $BQ failed (see $RAW/bullmq-npm.log)"
+    fi
     if cargo_build queue; then
       log "uploadd queue bench"
       (cd "$ROOT" && "$CARGO" bench --locked --bench queue -- --redis "$REDIS_URL" --json) \
@@ -162,7 +176,7 @@ if [ "$QUEUE" = 1 ]; then
     fi
   fi
 else
-  for s in celery uploadd-queue; do skip "$s" "--no-queue"; done
+  for s in celery bullmq uploadd-queue; do skip "$s" "--no-queue"; done
 fi
 
 # -- report ------------------------------------------------------------------------------------

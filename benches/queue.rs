@@ -1,6 +1,11 @@
 //! Queue overhead with no-op jobs through uploadd's real worker runtime and Redis queue:
-//! `cargo bench --bench queue -- --redis URL [--jobs 20000] [--backlog 50000] [--json]`.
+//! `cargo bench --bench queue -- --redis URL [--jobs 20000] [--backlog 50000] [--tenants N]
+//! [--fairness] [--json]`.
 //! Prints the same keys as `bench/celery_bench.py` so the two compare side by side. Not CI.
+//! `--tenants N`: every job carries a tenant (of N, round-robin) and a priority (1 in 10 high,
+//! 1 in 10 low), so the figures include the fairness scheduling; the backlog phase then uses
+//! one tenant per job (`backlog` tenants). `--fairness`: tenant A's `backlog` jobs are queued
+//! first, then tenant B's one job; prints how many of A's jobs started before B's (c=16).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -31,6 +36,25 @@ fn now_us() -> u64 {
 struct Record {
     starts: Vec<u64>,
     latencies: Vec<u64>,
+    /// Task ids in the order their handlers started (`--fairness`).
+    order: Vec<String>,
+}
+
+/// What a bench job carries: its enqueue time, and (with `--tenants`) a tenant and priority.
+fn payload(i: usize, tenants: usize) -> String {
+    if tenants == 0 {
+        return now_us().to_string();
+    }
+    let priority = match i % 10 {
+        0 => "high",
+        1 => "low",
+        _ => "normal",
+    };
+    serde_json::json!({"sent": now_us(), "tenant": format!("t{}", i % tenants), "priority": priority}).to_string()
+}
+
+fn sent_at(payload: &str) -> Option<u64> {
+    payload.parse().ok().or_else(|| serde_json::from_str::<serde_json::Value>(payload).ok()?.get("sent")?.as_u64())
 }
 
 async fn app(redis: &str, ns: &str, dir: &std::path::Path, concurrency: usize) -> Arc<App> {
@@ -49,9 +73,10 @@ fn noop(record: Arc<Mutex<Record>>) -> Handler {
         let record = record.clone();
         Box::pin(async move {
             let now = now_us();
-            let sent: u64 = d.payload.parse().unwrap_or(now);
+            let sent = sent_at(&d.payload).unwrap_or(now);
             let mut r = record.lock().unwrap_or_else(|e| e.into_inner());
             r.starts.push(now);
+            r.order.push(d.task_id.clone());
             r.latencies.push(now.saturating_sub(sent));
             JobOutcome::Finished { upload_id: uuid::Uuid::nil(), status: Status::Ready }
         })
@@ -99,12 +124,34 @@ async fn drain(app: &Arc<App>, n: usize, record: &Arc<Mutex<Record>>) -> f64 {
     n as f64 / elapsed
 }
 
-async fn push_n(app: &Arc<App>, n: usize) -> f64 {
+async fn push_n(app: &Arc<App>, n: usize, tenants: usize) -> f64 {
     let start = Instant::now();
-    for _ in 0..n {
-        app.queue.push(&uuid::Uuid::new_v4().to_string(), &now_us().to_string(), "").await.expect("push");
+    for i in 0..n {
+        app.queue.push(&uuid::Uuid::new_v4().to_string(), &payload(i, tenants), "").await.expect("push");
     }
     n as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Tenant A's `backlog` jobs, then tenant B's one: how many of A's started before B's.
+async fn fairness(app: &Arc<App>, backlog: usize, record: &Arc<Mutex<Record>>) -> usize {
+    for _ in 0..backlog {
+        let p = serde_json::json!({"sent": now_us(), "tenant": "a"}).to_string();
+        app.queue.push(&uuid::Uuid::new_v4().to_string(), &p, "").await.expect("push");
+    }
+    let b = uuid::Uuid::new_v4().to_string();
+    app.queue.push(&b, &serde_json::json!({"sent": now_us(), "tenant": "b"}).to_string(), "").await.expect("push");
+    record.lock().unwrap_or_else(|e| e.into_inner()).order.clear();
+    let (stop, worker) = spawn_worker(app, record);
+    loop {
+        if record.lock().unwrap_or_else(|e| e.into_inner()).order.contains(&b) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    stop.cancel();
+    let _ = worker.await;
+    let order = record.lock().unwrap_or_else(|e| e.into_inner()).order.clone();
+    order.iter().position(|id| *id == b).unwrap_or(order.len())
 }
 
 fn pct(v: &mut [u64], p: f64) -> f64 {
@@ -121,15 +168,24 @@ async fn main() {
     let jobs: usize = arg("--jobs").and_then(|v| v.parse().ok()).unwrap_or(20_000);
     let backlog: usize = arg("--backlog").and_then(|v| v.parse().ok()).unwrap_or(50_000);
     let json = std::env::args().any(|a| a == "--json");
+    let tenants: usize = arg("--tenants").and_then(|v| v.parse().ok()).unwrap_or(0);
     let dir = tempfile::tempdir().expect("tempdir");
     let ns = format!("qbench{}", std::process::id());
     let record: Arc<Mutex<Record>> = Arc::default();
 
+    if std::env::args().any(|a| a == "--fairness") {
+        let a16 = app(&redis, &ns, dir.path(), 16).await;
+        let before = fairness(&a16, backlog, &record).await;
+        cleanup(&redis, &ns).await;
+        let result = serde_json::json!({"impl": "uploadd", "concurrency": 16, "backlog_a": backlog, "a_jobs_started_before_b": before});
+        println!("{result}");
+        return;
+    }
     let a1 = app(&redis, &ns, dir.path(), 1).await;
-    let enqueue_per_sec = push_n(&a1, jobs).await;
+    let enqueue_per_sec = push_n(&a1, jobs, tenants).await;
     let c1 = drain(&a1, jobs, &record).await;
     let a16 = app(&redis, &ns, dir.path(), 16).await;
-    push_n(&a16, jobs).await;
+    push_n(&a16, jobs, tenants).await;
     let c16 = drain(&a16, jobs, &record).await;
 
     // Latency at idle: one job at a time into a waiting worker.
@@ -138,7 +194,7 @@ async fn main() {
     let (stop, worker) = spawn_worker(&a16, &record);
     tokio::time::sleep(Duration::from_millis(300)).await;
     for _ in 0..lat_n {
-        a16.queue.push(&uuid::Uuid::new_v4().to_string(), &now_us().to_string(), "").await.expect("push");
+        a16.queue.push(&uuid::Uuid::new_v4().to_string(), &payload(0, tenants), "").await.expect("push");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     while record.lock().unwrap_or_else(|e| e.into_inner()).latencies.len() < lat_n {
@@ -150,12 +206,13 @@ async fn main() {
     let (p50, p99) = (pct(&mut lats, 0.5), pct(&mut lats, 0.99));
 
     // A 50,000-job backlog, then the worker starts.
-    push_n(&a16, backlog).await;
+    push_n(&a16, backlog, if tenants > 0 { backlog } else { 0 }).await;
     let backlog_rate = drain(&a16, backlog, &record).await;
 
     let result = serde_json::json!({
         "impl": "uploadd",
         "jobs": jobs,
+        "tenants": tenants,
         "enqueue_per_sec": enqueue_per_sec,
         "process_per_sec_c1": c1,
         "process_per_sec_c16": c16,
@@ -164,18 +221,22 @@ async fn main() {
         "backlog_jobs": backlog,
         "backlog_process_per_sec": backlog_rate,
     });
-    // Clean up the namespace.
-    if let Ok(client) = redis::Client::open(redis.as_str())
+    cleanup(&redis, &ns).await;
+    if json {
+        println!("{result}");
+    } else {
+        println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default());
+    }
+}
+
+/// Deletes the bench's namespace.
+async fn cleanup(redis: &str, ns: &str) {
+    if let Ok(client) = redis::Client::open(redis)
         && let Ok(mut c) = client.get_multiplexed_async_connection().await
     {
         let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{ns}:*")).query_async(&mut c).await.unwrap_or_default();
         for k in keys {
             let _: Result<(), _> = redis::cmd("DEL").arg(k).query_async(&mut c).await;
         }
-    }
-    if json {
-        println!("{result}");
-    } else {
-        println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default());
     }
 }

@@ -27,6 +27,8 @@ fn job_for(profile: &str) -> UploadJob {
         original_filename: None,
         metadata: Default::default(),
         callback_url: None,
+        priority: None,
+        tenant: None,
     }
 }
 

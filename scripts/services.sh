@@ -44,7 +44,7 @@ garage_bin() {
 install_all() {
   # libheif-dev: HEIC/AVIF decoding (linked); colord-data, libgs-common: real RGB and CMYK ICC
   # profiles for the colour tests.
-  apt_install ca-certificates cmake nasm pkg-config libheif-dev colord-data libgs-common python3 python3-venv redis-server postgresql \
+  apt_install ca-certificates cmake nasm pkg-config libheif-dev colord-data libgs-common python3 python3-venv redis-server openssl postgresql \
     clamav-daemon ffmpeg prometheus systemd procps util-linux curl
   # Node.js may come from NodeSource (with its own npm): only fall back to Debian's when absent.
   command -v node >/dev/null 2>&1 || apt_install nodejs
@@ -103,15 +103,42 @@ wait_for() { # desc timeout-seconds command...
   done
 }
 
+# Test certificates for Redis's TLS port: a throwaway CA and a server certificate for 127.0.0.1.
+redis_tls_certs() {
+  local t=$1
+  [ -s "$t/server.crt" ] && [ -s "$t/ca.crt" ] && return 0
+  mkdir -p "$t"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$t/ca.key" -out "$t/ca.crt" -days 3650 \
+    -subj "/CN=uploadd test CA" >/dev/null 2>&1
+  openssl req -newkey rsa:2048 -nodes -keyout "$t/server.key" -out "$t/server.csr" -subj "/CN=127.0.0.1" >/dev/null 2>&1
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$t/ext"
+  openssl x509 -req -in "$t/server.csr" -CA "$t/ca.crt" -CAkey "$t/ca.key" -CAcreateserial -out "$t/server.crt" \
+    -days 3650 -extfile "$t/ext" >/dev/null 2>&1
+}
+
+# ACL users of the test Redis (the default user stays open for the other tests).
+REDIS_TLS_PASSWORD=uploadd-test-secret
 start_redis() {
-  local d=$STATE/redis p; p=$(port_of redis); mkdir -p "$d"
+  local d=$STATE/redis p tp; p=$(port_of redis); tp=$(port_of redis-tls); mkdir -p "$d"
+  # A Redis started before TLS was part of it is restarted once with it.
+  if alive "$d/redis.pid" && [ ! -f "$d/tls.enabled" ]; then stop_redis; fi
   if ! alive "$d/redis.pid"; then
+    redis_tls_certs "$d/tls"
     # UPLOADD_TEST_REDIS_ARGS (e.g. "--maxmemory-policy allkeys-lru") come last and win: tests
-    # start a misconfigured Redis this way, in a state dir of their own.
+    # start a misconfigured Redis this way, in a state dir of their own. A second, TLS-only
+    # port serves production-like clients: `uploadd` (every command) and `noscripts` (no
+    # EVAL/EVALSHA), both with a password.
+    # (ACL users go in a config file: on the command line `--user "a on …"` is one token.)
+    printf 'user uploadd on >%s ~* &* +@all\nuser noscripts on >%s ~* &* +@all -@scripting\n' \
+      "$REDIS_TLS_PASSWORD" "$REDIS_TLS_PASSWORD" >"$d/users.conf"
+    chmod 600 "$d/users.conf"
     # shellcheck disable=SC2086
-    redis-server --port "$p" --bind 127.0.0.1 --daemonize yes --pidfile "$d/redis.pid" --dir "$d" \
+    redis-server "$d/users.conf" --port "$p" --bind 127.0.0.1 --daemonize yes --pidfile "$d/redis.pid" --dir "$d" \
       --logfile "$d/redis.log" --save '' --appendonly yes --appendfsync everysec --maxmemory-policy noeviction \
+      --tls-port "$tp" --tls-cert-file "$d/tls/server.crt" --tls-key-file "$d/tls/server.key" \
+      --tls-ca-cert-file "$d/tls/ca.crt" --tls-auth-clients no \
       ${UPLOADD_TEST_REDIS_ARGS:-}
+    touch "$d/tls.enabled"
   fi
   # PONG, not just an answer: while it replays its append-only file Redis answers LOADING.
   wait_for "redis" 60 sh -c "redis-cli -p $p ping | grep -qx PONG"
@@ -270,6 +297,9 @@ write_env() {
 UPLOADD_TEST_STATE=$STATE
 UPLOADD_TEST_SERVICES=$ROOT/scripts/services.sh
 UPLOADD_TEST_REDIS_URL=redis://127.0.0.1:$(port_of redis)
+UPLOADD_TEST_REDIS_TLS_URL=rediss://uploadd:$REDIS_TLS_PASSWORD@127.0.0.1:$(port_of redis-tls)
+UPLOADD_TEST_REDIS_TLS_NOSCRIPTS_URL=rediss://noscripts:$REDIS_TLS_PASSWORD@127.0.0.1:$(port_of redis-tls)
+UPLOADD_TEST_REDIS_CA=$STATE/redis/tls/ca.crt
 UPLOADD_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:$(port_of postgres)/postgres
 UPLOADD_TEST_CLAMD=tcp://127.0.0.1:$(port_of clamd)
 UPLOADD_TEST_S3_ENDPOINT=http://127.0.0.1:$(port_of garage)

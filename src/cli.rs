@@ -51,6 +51,12 @@ enum Command {
         /// Webhook to call with the outcome (host must be allowed in config).
         #[arg(long, value_name = "URL")]
         callback_url: Option<String>,
+        /// Served before normal and low (weighted, see `queue.priority_mode`).
+        #[arg(long, value_parser = ["high", "normal", "low"])]
+        priority: Option<String>,
+        /// Served round-robin with other tenants of the same priority.
+        #[arg(long)]
+        tenant: Option<String>,
     },
     /// Show an upload's state (from the database).
     Status {
@@ -117,6 +123,17 @@ enum JobsAction {
         status: Option<String>,
         #[arg(long, default_value_t = 50)]
         limit: u32,
+        /// Only this tenant's jobs waiting in the queue (in the order they will run).
+        #[arg(long, conflicts_with = "status")]
+        tenant: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Queue depth by state and priority, and the tenants with the most waiting jobs.
+    Stats {
+        /// How many tenants to list.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
         #[arg(long)]
         json: bool,
     },
@@ -245,7 +262,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Enqueue { path, profile, id, declared_type, metadata, callback_url } => {
+        Command::Enqueue { path, profile, id, declared_type, metadata, callback_url, priority, tenant } => {
             uploadd::telemetry::init(&cfg.log, Some("warn"));
             let mut meta = std::collections::BTreeMap::new();
             for kv in metadata {
@@ -259,7 +276,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 &app,
                 &path,
                 &profile,
-                EnqueueOptions { upload_id: id, declared_type, metadata: meta, callback_url },
+                EnqueueOptions { upload_id: id, declared_type, metadata: meta, callback_url, priority, tenant },
             )
             .await?;
             println!("{id}");
@@ -365,7 +382,59 @@ fn upload_id_arg(id: &str) -> Result<String> {
 
 async fn jobs(app: &Arc<App>, action: JobsAction) -> Result<ExitCode> {
     match action {
-        JobsAction::List { status, limit, json } => {
+        JobsAction::List { tenant: Some(tenant), limit, json, .. } => {
+            let tasks = app.queue.list_tenant(&tenant, limit as usize).await?;
+            if json {
+                for t in &tasks {
+                    println!("{}", serde_json::to_string(t)?);
+                }
+            } else {
+                let table: Vec<[String; 5]> = tasks
+                    .iter()
+                    .map(|t| {
+                        [
+                            p(&t.id),
+                            t.state.clone(),
+                            t.priority.clone().unwrap_or_else(|| "normal".into()),
+                            t.attempts.to_string(),
+                            p(t.last_error.as_deref().unwrap_or("")),
+                        ]
+                    })
+                    .collect();
+                print_columns(["TASK ID", "STATE", "PRIORITY", "ATTEMPTS", "LAST ERROR"], &table);
+                eprintln!("{} job(s) of tenant {} waiting", tasks.len(), p(&tenant));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        JobsAction::Stats { top, json } => {
+            let s = app.queue.stats_with_tenants(top).await?;
+            if json {
+                println!("{}", serde_json::to_string(&s)?);
+            } else {
+                println!(
+                    "pending:   {} (high {}, normal {}, low {})",
+                    s.pending, s.pending_by_priority[0], s.pending_by_priority[1], s.pending_by_priority[2]
+                );
+                println!(
+                    "scheduled: {}\nrunning:   {}\ndead:      {}\nworkers:   {}",
+                    s.scheduled, s.running, s.dead, s.workers
+                );
+                if s.oldest_pending_ms > 0 {
+                    let age = (uploadd::units::now_ms() - s.oldest_pending_ms).max(0) / 1000;
+                    println!("oldest:    waiting {age} s");
+                }
+                if !s.top_tenants.is_empty() {
+                    let table: Vec<[String; 2]> = s
+                        .top_tenants
+                        .iter()
+                        .map(|(t, n)| [if t.is_empty() { "(default)".into() } else { p(t) }, n.to_string()])
+                        .collect();
+                    print_columns(["TENANT", "WAITING"], &table);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        JobsAction::List { status, limit, json, tenant: None } => {
             let status = status.as_deref().and_then(uploadd::db::Status::parse);
             let mut rows = app.db.list(status, limit).await?;
             // Jobs producers pushed that no worker has taken yet have no row: the queue has them.

@@ -134,6 +134,15 @@ impl Config {
         {
             return Err(key_err("queue.url", "must be empty (embedded), redis://…, rediss://… or sqlite://…"));
         }
+        if self.queue.priority_weights.iter().any(|&w| w == 0 || w > 1000) {
+            return Err(key_err(
+                "queue.priority_weights",
+                "each weight must be 1–1000 (use priority_mode = \"strict\" for strict order)",
+            ));
+        }
+        if !self.queue.tls_ca_file.is_empty() && !self.queue.url.starts_with("rediss://") {
+            return Err(key_err("queue.tls_ca_file", "is only used with a rediss:// (TLS) queue.url"));
+        }
         if self.queue.namespace.is_empty()
             || !self.queue.namespace.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:{}".contains(c))
         {

@@ -259,6 +259,9 @@ async fn sample_queue(app: Arc<App>, stop: CancellationToken) {
                 g.with_label_values(&["scheduled"]).set(i64::try_from(s.scheduled).unwrap_or(i64::MAX));
                 g.with_label_values(&["running"]).set(i64::try_from(s.running).unwrap_or(i64::MAX));
                 g.with_label_values(&["dead"]).set(i64::try_from(s.dead).unwrap_or(i64::MAX));
+                for (p, n) in crate::queue::PRIORITIES.iter().zip(s.pending_by_priority) {
+                    app.metrics.queue_pending.with_label_values(&[p]).set(i64::try_from(n).unwrap_or(i64::MAX));
+                }
                 let age = if s.oldest_pending_ms > 0 {
                     (crate::units::now_ms() - s.oldest_pending_ms).max(0) as f64 / 1000.0
                 } else {

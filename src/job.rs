@@ -21,6 +21,16 @@ pub const MAX_METADATA_KEY_LEN: usize = 64;
 pub const MAX_METADATA_VALUE_LEN: usize = 1024;
 pub const MAX_CALLBACK_URL_LEN: usize = 2048;
 pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
+/// Job priorities, highest first: the `priority` field (absent = `normal`).
+pub const PRIORITIES: [&str; 3] = ["high", "normal", "low"];
+/// Upper bound of a tenant name (the same rule as `push.lua`).
+pub const MAX_TENANT_LEN: usize = 64;
+
+/// A tenant name: 1–64 of `A-Z a-z 0-9 . _ - :`.
+pub fn is_valid_tenant(t: &str) -> bool {
+    !t.is_empty() && t.len() <= MAX_TENANT_LEN && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-:".contains(&b))
+}
+
 /// The payload version this daemon understands (absent means 1).
 pub const PAYLOAD_VERSION: u64 = 1;
 
@@ -62,6 +72,12 @@ pub struct JobPayload {
     pub metadata: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub callback_url: Option<String>,
+    /// `high` | `normal` | `low` (absent: normal).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub priority: Option<String>,
+    /// Served round-robin with other tenants of the same priority (absent: the default tenant).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tenant: Option<String>,
 }
 
 /// A validated job, ready for the pipeline.
@@ -77,6 +93,10 @@ pub struct UploadJob {
     pub original_filename: Option<String>,
     pub metadata: BTreeMap<String, String>,
     pub callback_url: Option<String>,
+    /// Scheduling: `high` | `normal` | `low` (None: normal); kept so a retry queues alike.
+    pub priority: Option<String>,
+    /// Scheduling: the tenant served round-robin with others (None: the default tenant).
+    pub tenant: Option<String>,
 }
 
 /// The upload id for a task: the payload's own if valid, else one derived from the task id
@@ -120,6 +140,8 @@ impl UploadJob {
             "original_filename",
             "metadata",
             "callback_url",
+            "priority",
+            "tenant",
         ];
         if let Some(unknown) = obj.keys().find(|k| !KNOWN.contains(&k.as_str())) {
             // The name is the producer's: made printable before it reaches a terminal or a log.
@@ -141,6 +163,16 @@ impl UploadJob {
                     format!("{v} is not supported (this daemon reads version {PAYLOAD_VERSION})"),
                 ));
             }
+        }
+        // Scheduling only (the queue placed the job by them); checked so a producer that
+        // bypassed push.lua learns of its mistake.
+        let priority = str_field("priority")?;
+        if priority.as_deref().is_some_and(|p| !PRIORITIES.contains(&p)) {
+            return Err(invalid("priority", "must be \"high\", \"normal\" or \"low\""));
+        }
+        let tenant = str_field("tenant")?;
+        if tenant.as_deref().is_some_and(|t| !is_valid_tenant(t)) {
+            return Err(invalid("tenant", "must be 1–64 characters of A-Z a-z 0-9 . _ - :"));
         }
         let upload_id = match str_field("upload_id")? {
             Some(s) => Uuid::parse_str(&s).map_err(|_| invalid("upload_id", "must be a UUID"))?,
@@ -212,7 +244,17 @@ impl UploadJob {
             }
             Some(u) => Some(u),
         };
-        Ok(UploadJob { upload_id, source_key, profile, declared_type, original_filename, metadata, callback_url })
+        Ok(UploadJob {
+            upload_id,
+            source_key,
+            profile,
+            declared_type,
+            original_filename,
+            metadata,
+            callback_url,
+            priority,
+            tenant,
+        })
     }
 
     /// The payload form of this job (what a producer writes).
@@ -226,6 +268,8 @@ impl UploadJob {
             original_filename: self.original_filename.clone(),
             metadata: self.metadata.clone(),
             callback_url: self.callback_url.clone(),
+            priority: self.priority.clone(),
+            tenant: self.tenant.clone(),
         }
     }
 }

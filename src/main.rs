@@ -20,8 +20,19 @@ fn main() -> ExitCode {
     match runtime.block_on(cli::dispatch(args)) {
         Ok(code) => code,
         Err(e) => {
-            // One line, naming the problem (the chain joined with ": ").
-            let msg = format!("{e:#}").replace('\n', " ");
+            // One line, naming the problem: the chain joined with ": ", a cause the message
+            // already quotes left out (wrappers that display their source).
+            let mut msg = String::new();
+            for cause in e.chain() {
+                let text = cause.to_string().replace('\n', " ");
+                if msg.contains(&text) {
+                    continue;
+                }
+                if !msg.is_empty() {
+                    msg.push_str(": ");
+                }
+                msg.push_str(&text);
+            }
             eprintln!("uploadd: error: {msg}");
             ExitCode::from(1)
         }

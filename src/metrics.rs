@@ -19,6 +19,7 @@ pub struct Metrics {
     pub retries: IntCounter,
     pub in_flight: IntGauge,
     pub queue_jobs: IntGaugeVec,
+    pub queue_pending: IntGaugeVec,
     pub queue_oldest_age: Gauge,
     pub queue_errors: IntCounter,
     pub requeued: IntCounterVec,
@@ -77,6 +78,10 @@ impl Metrics {
             queue_jobs: must(IntGaugeVec::new(
                 Opts::new("uploadd_queue_jobs", "Jobs in the queue by state (pending, scheduled, running, dead)."),
                 &["state"],
+            )),
+            queue_pending: must(IntGaugeVec::new(
+                Opts::new("uploadd_queue_pending_jobs", "Jobs waiting in the queue by priority (high, normal, low)."),
+                &["priority"],
             )),
             queue_oldest_age: must(Gauge::new(
                 "uploadd_queue_oldest_pending_age_seconds",
@@ -172,6 +177,7 @@ impl Metrics {
         reg(Box::new(m.retries.clone()));
         reg(Box::new(m.in_flight.clone()));
         reg(Box::new(m.queue_jobs.clone()));
+        reg(Box::new(m.queue_pending.clone()));
         reg(Box::new(m.queue_oldest_age.clone()));
         reg(Box::new(m.queue_errors.clone()));
         reg(Box::new(m.requeued.clone()));
@@ -207,6 +213,9 @@ impl Metrics {
         // Pre-create the label sets dashboards and alerts query, so they exist from the start.
         for state in ["pending", "scheduled", "running", "dead"] {
             m.queue_jobs.with_label_values(&[state]);
+        }
+        for priority in crate::queue::PRIORITIES {
+            m.queue_pending.with_label_values(&[priority]);
         }
         for stage in crate::outcome::Stage::ALL {
             m.stage_duration.with_label_values(&[stage.as_str()]);

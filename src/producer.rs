@@ -40,6 +40,10 @@ pub struct EnqueueOptions {
     pub declared_type: Option<String>,
     pub metadata: BTreeMap<String, String>,
     pub callback_url: Option<String>,
+    /// `high` | `normal` | `low` (None: normal).
+    pub priority: Option<String>,
+    /// Served round-robin with other tenants (None: the default tenant).
+    pub tenant: Option<String>,
 }
 
 /// Copies a local file to `{incoming_prefix}{upload_id}` in the store and enqueues it.
@@ -82,6 +86,8 @@ pub async fn enqueue_file(app: &App, path: &Path, profile: &str, opts: EnqueueOp
         "original_filename": path.file_name().and_then(|n| n.to_str()).and_then(sanitize_filename),
         "metadata": opts.metadata,
         "callback_url": opts.callback_url,
+        "priority": opts.priority,
+        "tenant": opts.tenant,
     })
     .to_string();
     let job = UploadJob::parse(&id.to_string(), &payload, &app.cfg.storage.incoming_prefix)?;

@@ -46,6 +46,9 @@ pub enum QueueError {
     Sqlite(#[from] sqlx::Error),
     #[error("queue protocol: {0}")]
     Protocol(String),
+    /// The queue cannot be used as configured (TLS trust, credentials, permissions): what to fix.
+    #[error("{0}")]
+    Setup(String),
 }
 
 /// One hand-out of a job to a worker.
@@ -80,8 +83,34 @@ impl Delivery {
     }
 }
 
+pub use crate::job::{MAX_TENANT_LEN, PRIORITIES, is_valid_tenant};
+
+/// Where a payload waits: its priority's index in [`PRIORITIES`] and its tenant ("" when
+/// none). A payload that is not a JSON object waits as normal, default tenant (the worker
+/// records it as invalid); a bad `priority` or `tenant` is refused, as `push.lua` does.
+pub fn placement(payload: &str) -> Result<(usize, String), QueueError> {
+    let Ok(serde_json::Value::Object(job)) = serde_json::from_str::<serde_json::Value>(payload) else {
+        return Ok((1, String::new()));
+    };
+    let priority = match job.get("priority") {
+        None | Some(serde_json::Value::Null) => 1,
+        Some(serde_json::Value::String(p)) if PRIORITIES.contains(&p.as_str()) => {
+            PRIORITIES.iter().position(|x| x == p).unwrap_or(1)
+        }
+        Some(_) => return Err(QueueError::Protocol("priority must be \"high\", \"normal\" or \"low\"".into())),
+    };
+    let tenant = match job.get("tenant") {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(t)) if is_valid_tenant(t) => t.clone(),
+        Some(_) => {
+            return Err(QueueError::Protocol("tenant must be 1–64 characters of A-Z a-z 0-9 . _ - :".into()));
+        }
+    };
+    Ok((priority, tenant))
+}
+
 /// Depth of the queue by state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct QueueStats {
     pub pending: u64,
     pub scheduled: u64,
@@ -90,6 +119,11 @@ pub struct QueueStats {
     pub workers: u64,
     /// Enqueue time (ms) of the oldest pending job, 0 when none.
     pub oldest_pending_ms: i64,
+    /// Pending jobs by priority: high, normal, low.
+    pub pending_by_priority: [u64; 3],
+    /// The tenants with the most pending jobs, most first (as many as asked for; "" is the
+    /// default tenant).
+    pub top_tenants: Vec<(String, u64)>,
 }
 
 /// A job as the queue sees it (for `status` of not-yet-started jobs and `jobs` tooling).
@@ -100,6 +134,10 @@ pub struct TaskInfo {
     pub attempts: u32,
     pub deliveries: u32,
     pub last_error: Option<String>,
+    /// `high` | `normal` | `low`; `None` for a job pushed by an older `push.lua`.
+    pub priority: Option<String>,
+    /// The job's tenant ("" for none); `None` for a job pushed by an older `push.lua`.
+    pub tenant: Option<String>,
     pub payload: Option<String>,
 }
 
@@ -159,6 +197,7 @@ impl Queue {
         if payload.len() > crate::job::MAX_PAYLOAD_BYTES {
             return Err(QueueError::Protocol("the payload is larger than 64 KiB".into()));
         }
+        placement(payload)?;
         match self {
             Queue::Redis(q) => q.push(task_id, payload, idempotency_key).await,
             Queue::Sqlite(q) => q.push(task_id, payload, idempotency_key).await,
@@ -242,9 +281,23 @@ impl Queue {
     }
 
     pub async fn stats(&self) -> Result<QueueStats, QueueError> {
+        self.stats_with_tenants(0).await
+    }
+
+    /// [`Queue::stats`] with the `top` tenants by pending jobs.
+    pub async fn stats_with_tenants(&self, top: usize) -> Result<QueueStats, QueueError> {
         match self {
-            Queue::Redis(q) => q.stats().await,
-            Queue::Sqlite(q) => q.stats().await,
+            Queue::Redis(q) => q.stats(top).await,
+            Queue::Sqlite(q) => q.stats(top).await,
+        }
+    }
+
+    /// One tenant's pending jobs ("" is the default tenant), in the order they will run
+    /// within each priority, high first; at most `limit`.
+    pub async fn list_tenant(&self, tenant: &str, limit: usize) -> Result<Vec<TaskInfo>, QueueError> {
+        match self {
+            Queue::Redis(q) => q.list_tenant(tenant, limit).await,
+            Queue::Sqlite(q) => q.list_tenant(tenant, limit).await,
         }
     }
 

@@ -63,10 +63,19 @@ async fn jobs_enqueued_from_python_and_node_end_ready() {
             &id,
             "--declared-type",
             "image/jpeg",
+            "--priority",
+            "high",
+            "--tenant",
+            "acme:web",
         ];
         let o = producer(lang, &args);
         let (out, err) = text(&o);
         assert!(o.status.success(), "{lang} enqueue failed: {err}");
+        // The job waits in its tenant's high-priority list (a worker may already have it).
+        let task = app.queue.find(&id).await.unwrap();
+        if let Some(t) = task {
+            assert_eq!((t.priority.as_deref(), t.tenant.as_deref()), (Some("high"), Some("acme:web")), "{lang}");
+        }
         assert_eq!(out.lines().last().map(str::trim), Some(id.as_str()), "{lang}: the upload id is the last line");
         // A retried request with the same id is recognised and adds nothing.
         let o = producer(lang, &args);
@@ -161,6 +170,16 @@ fn the_schema_and_the_daemon_accept_and_refuse_the_same_jobs() {
             true,
         ),
         (ok(serde_json::json!({"metadata": {"user": "42"}, "callback_url": "https://h.example/x"})), true),
+        (ok(serde_json::json!({"priority": "low", "tenant": "org:4711.a-b_c"})), true),
+        (ok(serde_json::json!({"priority": null, "tenant": null})), true),
+        (ok(serde_json::json!({"tenant": "x".repeat(64)})), true),
+        (ok(serde_json::json!({"tenant": "x".repeat(65)})), false),
+        (ok(serde_json::json!({"tenant": ""})), false),
+        (ok(serde_json::json!({"tenant": "a b"})), false),
+        (ok(serde_json::json!({"tenant": "a\n"})), false),
+        (ok(serde_json::json!({"tenant": 7})), false),
+        (ok(serde_json::json!({"priority": "urgent"})), false),
+        (ok(serde_json::json!({"priority": "HIGH"})), false),
         (ok(serde_json::json!({"version": 2})), false),
         (ok(serde_json::json!({"bucket": "other"})), false),
         (ok(serde_json::json!({"upload_id": "nope"})), false),

@@ -1,7 +1,9 @@
 -- uploadd: enqueue one upload job (Redis wire format v1).
 --
--- The key layout follows apalis-redis 1.0 ({ns}:data, {ns}:meta:<id>, {ns}:active, {ns}:signal,
--- {ns}:idempotency:<key>, channel tasks:{ns}:active:available), so apalis-style producers interoperate.
+-- The job keys follow apalis-redis 1.0 ({ns}:data, {ns}:meta:<id>, {ns}:signal,
+-- {ns}:idempotency:<key>, channel tasks:{ns}:active:available); the ready queue is uploadd's own
+-- (one list per priority and tenant, below). Jobs an older copy of this script put in the single
+-- list {ns}:active are still served (jobs/README.md, "Upgrading from a single-list queue").
 -- Every producer (Rust, Python, Node) runs this same script: EVAL <this file> 0 ns id payload idem ttl now
 --
 -- ARGV[1] namespace (default "uploadd")
@@ -11,8 +13,13 @@
 -- ARGV[5] idempotency TTL in seconds
 -- ARGV[6] now, Unix seconds (may be fractional)
 --
+-- The payload's optional `priority` ("high" | "normal" | "low") and `tenant` (1-64 of
+-- A-Z a-z 0-9 . _ - :) choose the queue: {ns}:q:{priority}:t:{tenant}, a list per tenant, whose
+-- tenant joins the round-robin {ns}:q:{priority}:ring when its list becomes non-empty.
+--
 -- Returns 1 when the job was enqueued, 0 when the same id (or idempotency key) was already seen.
--- Refuses (an error reply, nothing stored) an id that is not a UUID and a payload over 64 KiB.
+-- Refuses (an error reply, nothing stored) an id that is not a UUID, a payload over 64 KiB, and
+-- a priority or tenant outside the rules above.
 local ns, id, payload, idem, ttl, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6]
 if id == nil or id == '' or payload == nil or payload == '' then
   return redis.error_reply('uploadd push: task id and payload are required')
@@ -23,6 +30,22 @@ if not string.find(id, '^' .. h8 .. '%-' .. h4 .. '%-' .. h4 .. '%-' .. h4 .. '%
 end
 if #payload > 65536 then
   return redis.error_reply('uploadd push: the payload is larger than 64 KiB')
+end
+local priority, tenant = 'normal', ''
+local okjson, job = pcall(cjson.decode, payload)
+if okjson and type(job) == 'table' then
+  if job.priority ~= nil and job.priority ~= cjson.null then
+    priority = job.priority
+    if priority ~= 'high' and priority ~= 'normal' and priority ~= 'low' then
+      return redis.error_reply('uploadd push: priority must be "high", "normal" or "low"')
+    end
+  end
+  if job.tenant ~= nil and job.tenant ~= cjson.null then
+    tenant = job.tenant
+    if type(tenant) ~= 'string' or #tenant == 0 or #tenant > 64 or string.find(tenant, '[^%w%.%-_:]') then
+      return redis.error_reply('uploadd push: tenant must be 1-64 characters of A-Z a-z 0-9 . _ - :')
+    end
+  end
 end
 if idem ~= nil and idem ~= '' then
   local ok = redis.call('SET', ns .. ':idempotency:' .. idem, id, 'NX', 'EX', math.max(1, math.floor(ttl or 86400)))
@@ -35,8 +58,14 @@ if redis.call('HSETNX', ns .. ':data', id, payload) == 0 then
 end
 redis.call('HSET', ns .. ':meta:' .. id,
   'attempts', 0, 'deliveries', 0, 'max_attempts', 25, 'status', 'Pending',
-  'idempotency_key', idem or '', 'enqueued_at', now)
-redis.call('RPUSH', ns .. ':active', id)
+  'idempotency_key', idem or '', 'enqueued_at', now, 'priority', priority, 'tenant', tenant)
+local q = ns .. ':q:' .. priority
+if redis.call('RPUSH', q .. ':t:' .. tenant, id) == 1 then
+  redis.call('RPUSH', q .. ':ring', tenant)
+end
+redis.call('ZADD', ns .. ':q:waiting', now, id)
+redis.call('HINCRBY', ns .. ':q:counts', priority, 1)
+redis.call('ZINCRBY', ns .. ':q:backlog', 1, tenant)
 redis.call('DEL', ns .. ':signal')
 redis.call('LPUSH', ns .. ':signal', 1)
 redis.call('PUBLISH', 'tasks:' .. ns .. ':active:available', id)

@@ -29,6 +29,35 @@ pub struct QueueConfig {
     /// How long one Redis command may take before it fails (and is retried by the caller).
     /// redis-rs's 500 ms default turns a busy Redis into a dead connection pool.
     pub response_timeout: HumanDuration,
+    /// PEM file of the CA that signed the Redis server's certificate, for `rediss://` URLs to
+    /// a private CA (managed Redis, self-hosted TLS). Empty: the system's trust store.
+    pub tls_ca_file: String,
+    /// `weighted` (default): high, normal and low priority jobs are served in the ratio of
+    /// `priority_weights` while all have work, so low still progresses under sustained high
+    /// load. `strict`: always the highest priority that has work.
+    pub priority_mode: PriorityMode,
+    /// Turns of high, normal and low priority per round in `weighted` mode.
+    pub priority_weights: [u32; 3],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PriorityMode {
+    Weighted,
+    Strict,
+}
+
+impl QueueConfig {
+    /// The weights argument of the Redis scripts (`ring.lua`): "h:n:l" or "strict".
+    pub fn priority_arg(&self) -> String {
+        match self.priority_mode {
+            PriorityMode::Strict => "strict".into(),
+            PriorityMode::Weighted => {
+                let [h, n, l] = self.priority_weights;
+                format!("{h}:{n}:{l}")
+            }
+        }
+    }
 }
 
 impl Default for QueueConfig {
@@ -44,6 +73,9 @@ impl Default for QueueConfig {
             max_done: 10_000,
             events_maxlen: 100_000,
             response_timeout: HumanDuration::secs(30),
+            tls_ca_file: String::new(),
+            priority_mode: PriorityMode::Weighted,
+            priority_weights: [6, 3, 1],
         }
     }
 }

@@ -16,17 +16,20 @@ use crate::config::{QueueConfig, redact_url};
 /// The script every producer uses to enqueue (see `jobs/README.md`).
 pub const PUSH_SCRIPT: &str = include_str!("../../jobs/redis/push.lua");
 
-/// `fetch.lua`, `settle.lua` and `hand_back.lua` define functions; these lines call them.
+/// `ring.lua`, `fetch.lua`, `settle.lua` and `hand_back.lua` define functions; these lines
+/// call them. `ring.lua` (where jobs wait, which runs next) comes first in every script that
+/// moves jobs.
+const RING_FN: &str = include_str!("lua/ring.lua");
 const FETCH_FN: &str = include_str!("lua/fetch.lua");
 const SETTLE_FN: &str = include_str!("lua/settle.lua");
 const HAND_BACK_FN: &str = include_str!("lua/hand_back.lua");
-const CALL_FETCH: &str = "return fetch(ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]))";
+const CALL_FETCH: &str = "return fetch(ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5])";
 const CALL_SETTLE: &str = "return settle(ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8]))";
 /// Settle, then fetch up to ARGV[9] more: one round trip per job for a busy worker.
 const CALL_SETTLE_FETCH: &str = "local settled = settle(ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], \
     tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8]))
 if type(settled) == 'table' then return settled end
-local fetched = fetch(ARGV[1], ARGV[2], tonumber(ARGV[9]), tonumber(ARGV[4]))
+local fetched = fetch(ARGV[1], ARGV[2], tonumber(ARGV[9]), tonumber(ARGV[4]), ARGV[10])
 return { settled, fetched[1], fetched[2], fetched[3] }";
 
 struct Scripts {
@@ -52,6 +55,8 @@ pub struct RedisQueue {
     max_dead: u64,
     max_done: u64,
     events_maxlen: u64,
+    /// `ring.lua`'s weights argument (`queue.priority_mode`, `queue.priority_weights`).
+    weights: String,
     listener: Arc<tokio::task::JoinHandle<()>>,
 }
 
@@ -72,7 +77,7 @@ impl Drop for RedisQueue {
 
 impl RedisQueue {
     pub async fn connect(url: &str, cfg: &QueueConfig) -> Result<RedisQueue, QueueError> {
-        let client = redis::Client::open(url)?;
+        let client = client(url, cfg)?;
         // A configurable, generous response timeout (redis-rs's 500 ms default turns a slow
         // Redis into a dead connection pool, apalis-redis #76). Operations are retried by the
         // callers.
@@ -81,7 +86,7 @@ impl RedisQueue {
             .set_connection_timeout(Some(Duration::from_secs(5)))
             .set_number_of_retries(3)
             .set_max_delay(Duration::from_secs(2));
-        let conn = client.get_connection_manager_with_config(mgr_cfg).await?;
+        let conn = client.get_connection_manager_with_config(mgr_cfg).await.map_err(|e| setup_error(e, cfg))?;
         let wake = Arc::new(Notify::new());
         let channel = format!("tasks:{}:active:available", cfg.namespace);
         let listener = tokio::spawn(listen(client, channel, wake.clone(), redact_url(url)));
@@ -90,14 +95,14 @@ impl RedisQueue {
             ns: cfg.namespace.clone(),
             scripts: Arc::new(Scripts {
                 push: Script::new(PUSH_SCRIPT),
-                fetch: Script::new(&format!("{FETCH_FN}\n{CALL_FETCH}")),
+                fetch: Script::new(&format!("{RING_FN}\n{FETCH_FN}\n{CALL_FETCH}")),
                 settle: Script::new(&format!("{SETTLE_FN}\n{CALL_SETTLE}")),
-                settle_fetch: Script::new(&format!("{SETTLE_FN}\n{FETCH_FN}\n{CALL_SETTLE_FETCH}")),
-                reconcile: Script::new(&format!("{HAND_BACK_FN}\n{}", include_str!("lua/reconcile.lua"))),
-                heartbeat: Script::new(include_str!("lua/heartbeat.lua")),
-                release: Script::new(&format!("{HAND_BACK_FN}\n{}", include_str!("lua/release.lua"))),
+                settle_fetch: Script::new(&format!("{SETTLE_FN}\n{RING_FN}\n{FETCH_FN}\n{CALL_SETTLE_FETCH}")),
+                reconcile: Script::new(&format!("{RING_FN}\n{HAND_BACK_FN}\n{}", include_str!("lua/reconcile.lua"))),
+                heartbeat: Script::new(&format!("{RING_FN}\n{}", include_str!("lua/heartbeat.lua"))),
+                release: Script::new(&format!("{RING_FN}\n{HAND_BACK_FN}\n{}", include_str!("lua/release.lua"))),
                 stats: Script::new(include_str!("lua/stats.lua")),
-                operator: Script::new(include_str!("lua/requeue.lua")),
+                operator: Script::new(&format!("{RING_FN}\n{}", include_str!("lua/requeue.lua"))),
             }),
             wake,
             idempotency_ttl: cfg.idempotency_ttl.get().as_secs().max(1),
@@ -105,8 +110,16 @@ impl RedisQueue {
             max_dead: cfg.max_dead,
             max_done: cfg.max_done,
             events_maxlen: cfg.events_maxlen,
+            weights: cfg.priority_arg(),
             listener: Arc::new(listener),
         };
+        // One real script call before anything is trusted: a user without +@scripting, or
+        // without access to the namespace's keys, fails here with what to change, not on the
+        // first job.
+        q.stats(0).await.map_err(|e| match e {
+            QueueError::Redis(e) => setup_error(e, cfg),
+            other => other,
+        })?;
         q.warn_if_evicting().await;
         Ok(q)
     }
@@ -177,6 +190,7 @@ impl RedisQueue {
             .arg(worker)
             .arg(max)
             .arg(now_secs())
+            .arg(&self.weights)
             .invoke_async(&mut conn)
             .await?;
         let Value::Array(parts) = v else {
@@ -234,7 +248,7 @@ impl RedisQueue {
         let mut inv = script.prepare_invoke();
         inv.arg(&self.ns).arg(worker).arg(task_id).arg(now_secs()).arg(action).arg(run_at).arg(message).arg(keep);
         if let Some(max) = fetch_max {
-            inv.arg(max);
+            inv.arg(max).arg(&self.weights);
         }
         let mut conn = self.conn.clone();
         Ok(inv.invoke_async(&mut conn).await?)
@@ -260,12 +274,29 @@ impl RedisQueue {
         Ok(inv.invoke_async(&mut conn).await?)
     }
 
-    pub async fn stats(&self) -> Result<QueueStats, QueueError> {
+    pub async fn stats(&self, top_tenants: usize) -> Result<QueueStats, QueueError> {
         let mut conn = self.conn.clone();
-        let v: Vec<Value> = self.scripts.stats.prepare_invoke().arg(&self.ns).invoke_async(&mut conn).await?;
-        let n = |i: usize| v.get(i).map_or(0, |x| u64::from(as_u32(x)));
+        let v: Vec<Value> =
+            self.scripts.stats.prepare_invoke().arg(&self.ns).arg(top_tenants).invoke_async(&mut conn).await?;
+        let n = |i: usize| v.get(i).map_or(0, as_u64);
         let oldest =
             v.get(5).and_then(as_string).and_then(|s| s.parse::<f64>().ok()).map_or(0, |s| (s * 1000.0) as i64);
+        let mut by_priority = [0; 3];
+        if let Some(Value::Array(by)) = v.get(6) {
+            for (slot, x) in by_priority.iter_mut().zip(by) {
+                *slot = as_u64(x);
+            }
+        }
+        let mut tenants = Vec::new();
+        if let Some(Value::Array(pairs)) = v.get(7) {
+            for pair in pairs.chunks(2) {
+                if let [name, jobs] = pair {
+                    let name = as_string(name).unwrap_or_default();
+                    let jobs = as_string(jobs).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+                    tenants.push((name, jobs.max(0.0) as u64));
+                }
+            }
+        }
         Ok(QueueStats {
             pending: n(0),
             scheduled: n(1),
@@ -273,6 +304,8 @@ impl RedisQueue {
             dead: n(3),
             workers: n(4),
             oldest_pending_ms: oldest,
+            pending_by_priority: by_priority,
+            top_tenants: tenants,
         })
     }
 
@@ -308,9 +341,14 @@ impl RedisQueue {
     pub async fn list_waiting(&self, limit: usize) -> Result<Vec<TaskInfo>, QueueError> {
         let mut conn = self.conn.clone();
         let last = limit.saturating_sub(1);
-        let (active, scheduled): (Vec<Vec<u8>>, Vec<Vec<u8>>) = redis::pipe()
+        type Ids = Vec<Vec<u8>>;
+        let (active, waiting, scheduled): (Ids, Ids, Ids) = redis::pipe()
             .cmd("LRANGE")
             .arg(format!("{}:active", self.ns))
+            .arg(0)
+            .arg(last)
+            .cmd("ZRANGE")
+            .arg(format!("{}:q:waiting", self.ns))
             .arg(0)
             .arg(last)
             .cmd("ZRANGE")
@@ -320,9 +358,31 @@ impl RedisQueue {
             .query_async(&mut conn)
             .await?;
         let mut out = Vec::new();
-        for id in active.into_iter().chain(scheduled).take(limit) {
+        for id in active.into_iter().chain(waiting).chain(scheduled).take(limit) {
             if let Some(t) = self.find_raw(&id).await? {
                 out.push(t);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One tenant's waiting jobs, high priority first, each in the order they will run.
+    pub async fn list_tenant(&self, tenant: &str, limit: usize) -> Result<Vec<TaskInfo>, QueueError> {
+        let mut conn = self.conn.clone();
+        let mut out = Vec::new();
+        for p in super::PRIORITIES {
+            let ids: Vec<Vec<u8>> = redis::cmd("LRANGE")
+                .arg(format!("{}:q:{p}:t:{tenant}", self.ns))
+                .arg(0)
+                .arg(limit.saturating_sub(out.len() + 1))
+                .query_async(&mut conn)
+                .await?;
+            for id in ids {
+                if out.len() < limit
+                    && let Some(t) = self.find_raw(&id).await?
+                {
+                    out.push(t);
+                }
             }
         }
         Ok(out)
@@ -386,6 +446,8 @@ fn task_info(id: &str, payload: Option<String>, meta: &std::collections::HashMap
         attempts: num("attempts"),
         deliveries: num("deliveries"),
         last_error: meta.get("last_error").cloned().filter(|s| !s.is_empty()),
+        priority: meta.get("priority").cloned(),
+        tenant: meta.get("tenant").cloned(),
         payload,
     }
 }
@@ -466,10 +528,52 @@ fn as_string(v: &Value) -> Option<String> {
     }
 }
 
+fn as_u64(v: &Value) -> u64 {
+    match v {
+        Value::Int(i) => u64::try_from(*i).unwrap_or(0),
+        other => as_string(other).and_then(|s| s.parse().ok()).unwrap_or(0),
+    }
+}
+
 fn as_u32(v: &Value) -> u32 {
     match v {
         Value::Int(i) => u32::try_from(*i).unwrap_or(0),
         other => as_string(other).and_then(|s| s.parse().ok()).unwrap_or(0),
+    }
+}
+
+/// A client for `url`; with `queue.tls_ca_file`, one that trusts that CA (and only it).
+fn client(url: &str, cfg: &QueueConfig) -> Result<redis::Client, QueueError> {
+    if cfg.tls_ca_file.is_empty() {
+        return redis::Client::open(url).map_err(|e| setup_error(e, cfg));
+    }
+    let pem = std::fs::read(&cfg.tls_ca_file)
+        .map_err(|e| QueueError::Setup(format!("queue.tls_ca_file {}: {e}", cfg.tls_ca_file)))?;
+    let certs = redis::TlsCertificates { client_tls: None, root_cert: Some(pem) };
+    redis::Client::build_with_tls(url, certs).map_err(|e| setup_error(e, cfg))
+}
+
+/// Start-up errors an operator can fix, with what to change. Never includes the URL (it may
+/// carry a password).
+fn setup_error(e: redis::RedisError, cfg: &QueueConfig) -> QueueError {
+    let text = e.to_string();
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("certificate") || lower.contains("unknownissuer") || lower.contains("tls") {
+        let hint = if cfg.tls_ca_file.is_empty() {
+            "if the server's certificate is signed by a private CA, set queue.tls_ca_file to its PEM file"
+        } else {
+            "check that queue.tls_ca_file is the CA that signed the server's certificate and that the URL's host name is in it"
+        };
+        QueueError::Setup(format!("Redis TLS: {text}; {hint}"))
+    } else if text.contains("NOPERM") || lower.contains("no permissions") {
+        QueueError::Setup(format!(
+            "Redis user lacks a permission uploadd needs: {text}; give it +@scripting +@read +@write +@pubsub on ~{ns}:* ~tasks:* &* (ACL SETUSER …), see README",
+            ns = cfg.namespace
+        ))
+    } else if text.contains("WRONGPASS") || lower.contains("authentication") {
+        QueueError::Setup(format!("Redis refused the credentials in queue.url: {text}"))
+    } else {
+        QueueError::Redis(e)
     }
 }
 

@@ -35,6 +35,35 @@ CREATE TABLE IF NOT EXISTS queue_idempotency (key TEXT PRIMARY KEY, task_id TEXT
 CREATE TABLE IF NOT EXISTS queue_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, fields TEXT NOT NULL);
 ";
 
+/// Priorities and tenants (added after the first release: existing files gain the columns at
+/// open; their jobs wait as normal priority, default tenant). A tenant has a row in
+/// `queue_tenants` while it has jobs waiting; the row with the lowest `turn` is served next
+/// and goes to the back (round-robin), each step an index lookup.
+const FAIRNESS: &str = "
+CREATE TABLE IF NOT EXISTS queue_tenants (
+    priority INTEGER NOT NULL,
+    tenant   TEXT NOT NULL,
+    turn     INTEGER NOT NULL,
+    PRIMARY KEY (priority, tenant)
+);
+CREATE INDEX IF NOT EXISTS queue_tenants_turn ON queue_tenants (priority, turn);
+CREATE INDEX IF NOT EXISTS queue_jobs_tenant ON queue_jobs (priority, tenant, run_at) WHERE state IN ('Pending', 'Failed');
+INSERT OR IGNORE INTO queue_tenants (priority, tenant, turn)
+    SELECT DISTINCT priority, tenant, 0 FROM queue_jobs WHERE state IN ('Pending', 'Failed');
+";
+
+/// Gives the tenants of the jobs this `WHERE` selects a turn if they have none (a job back
+/// in the queue after a retry, a hand-back or a crash).
+const JOIN_RING: &str = "INSERT OR IGNORE INTO queue_tenants (priority, tenant, turn) \
+    SELECT DISTINCT j.priority, j.tenant, (SELECT COALESCE(MAX(turn), 0) + 1 FROM queue_tenants t WHERE t.priority = j.priority) \
+    FROM queue_jobs j";
+
+/// How many tenants one pick looks at before it falls back to the oldest due job.
+const PICK_WINDOW: i64 = 8;
+
+/// The columns [`task_info`] reads.
+const TASK_COLUMNS: &str = "id, payload, state, attempts, deliveries, last_error, priority, tenant";
+
 /// A job handed back to the front of the queue, its delivery not counted (release, reconcile).
 const HAND_BACK: &str = "UPDATE queue_jobs SET state = 'Pending', locked_by = NULL, \
     deliveries = MAX(deliveries - 1, 0), run_at = 0";
@@ -48,6 +77,9 @@ pub struct SqliteQueue {
     dead_after_ms: i64,
     max_dead: i64,
     events_maxlen: i64,
+    /// Turns of high, normal, low per round; `None`: strict.
+    weights: Option<[u64; 3]>,
+    tick: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl SqliteQueue {
@@ -64,6 +96,17 @@ impl SqliteQueue {
             .busy_timeout(Duration::from_secs(15));
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
         sqlx::raw_sql(SCHEMA).execute(&pool).await?;
+        let columns: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM pragma_table_info('queue_jobs')").fetch_all(&pool).await?;
+        if !columns.iter().any(|c| c == "priority") {
+            sqlx::raw_sql(
+                "ALTER TABLE queue_jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 1; \
+                 ALTER TABLE queue_jobs ADD COLUMN tenant TEXT NOT NULL DEFAULT '';",
+            )
+            .execute(&pool)
+            .await?;
+        }
+        sqlx::raw_sql(FAIRNESS).execute(&pool).await?;
         Ok(SqliteQueue {
             pool,
             wake: Arc::new(Notify::new()),
@@ -73,7 +116,86 @@ impl SqliteQueue {
                 .unwrap_or(i64::MAX),
             max_dead: i64::try_from(cfg.max_dead).unwrap_or(i64::MAX),
             events_maxlen: i64::try_from(cfg.events_maxlen).unwrap_or(i64::MAX),
+            weights: match cfg.priority_mode {
+                crate::config::PriorityMode::Strict => None,
+                crate::config::PriorityMode::Weighted => Some(cfg.priority_weights.map(u64::from)),
+            },
+            tick: Arc::default(),
         })
+    }
+
+    /// Priorities in the order this pick tries them (see `ring.lua`'s `take_next`).
+    fn pick_order(&self) -> [i64; 3] {
+        let tick = self.tick.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let first = match self.weights {
+            Some([h, n, l]) if h + n + l > 0 => {
+                let slot = tick % (h + n + l);
+                if slot < h {
+                    0
+                } else if slot < h + n {
+                    1
+                } else {
+                    2
+                }
+            }
+            _ => 0,
+        };
+        match first {
+            0 => [0, 1, 2],
+            1 => [1, 0, 2],
+            _ => [2, 0, 1],
+        }
+    }
+
+    /// The rowid of the next job to run, round-robin between the tenants of each priority;
+    /// falls back to the oldest due job (tenants without a turn, many tenants waiting only
+    /// for retries).
+    async fn pick(&self, tx: &mut sqlx::SqliteConnection, now: i64) -> Result<Option<i64>, QueueError> {
+        for priority in self.pick_order() {
+            let rows = sqlx::query(
+                "SELECT t.tenant AS tenant, \
+                   (SELECT j.rowid FROM queue_jobs j WHERE j.state IN ('Pending', 'Failed') AND j.priority = t.priority \
+                      AND j.tenant = t.tenant AND j.run_at <= ?2 ORDER BY j.run_at, j.rowid LIMIT 1) AS rid, \
+                   EXISTS (SELECT 1 FROM queue_jobs j WHERE j.state IN ('Pending', 'Failed') AND j.priority = t.priority \
+                      AND j.tenant = t.tenant) AS waiting \
+                 FROM queue_tenants t WHERE t.priority = ?1 ORDER BY t.turn LIMIT ?3",
+            )
+            .bind(priority)
+            .bind(now)
+            .bind(PICK_WINDOW)
+            .fetch_all(&mut *tx)
+            .await?;
+            for r in rows {
+                let tenant: String = r.try_get("tenant")?;
+                let rid: Option<i64> = r.try_get("rid")?;
+                if !r.try_get::<bool, _>("waiting")? {
+                    sqlx::query("DELETE FROM queue_tenants WHERE priority = ?1 AND tenant = ?2")
+                        .bind(priority)
+                        .bind(&tenant)
+                        .execute(&mut *tx)
+                        .await?;
+                    continue;
+                }
+                // Served (or only waiting for a retry): to the back of the round.
+                sqlx::query(
+                    "UPDATE queue_tenants SET turn = (SELECT MAX(turn) + 1 FROM queue_tenants WHERE priority = ?1) \
+                     WHERE priority = ?1 AND tenant = ?2",
+                )
+                .bind(priority)
+                .bind(&tenant)
+                .execute(&mut *tx)
+                .await?;
+                if rid.is_some() {
+                    return Ok(rid);
+                }
+            }
+        }
+        Ok(sqlx::query_scalar(
+            "SELECT rowid FROM queue_jobs WHERE state IN ('Pending', 'Failed') AND run_at <= ?1 ORDER BY run_at, rowid LIMIT 1",
+        )
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?)
     }
 
     pub async fn push(&self, task_id: &str, payload: &str, idem: &str) -> Result<PushOutcome, QueueError> {
@@ -92,15 +214,20 @@ impl SqliteQueue {
                 return Ok(PushOutcome::Duplicate);
             }
         }
+        let (priority, tenant) = super::placement(payload)?;
         let res = sqlx::query(
-            "INSERT INTO queue_jobs (id, payload, state, run_at, enqueued_at) VALUES (?1, ?2, 'Pending', ?3, ?4) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO queue_jobs (id, payload, state, run_at, enqueued_at, priority, tenant) \
+             VALUES (?1, ?2, 'Pending', ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING",
         )
         .bind(task_id)
         .bind(payload)
         .bind(now)
         .bind(now)
+        .bind(i64::try_from(priority).unwrap_or(1))
+        .bind(&tenant)
         .execute(&mut *tx)
         .await?;
+        sqlx::query(&format!("{JOIN_RING} WHERE j.id = ?1")).bind(task_id).execute(&mut *tx).await?;
         tx.commit().await?;
         if res.rows_affected() == 1 {
             self.wake.notify_one();
@@ -130,6 +257,9 @@ impl SqliteQueue {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        if requeued > 0 {
+            sqlx::query(&format!("{JOIN_RING} WHERE j.state = 'Pending'")).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         if requeued > 0 {
             self.wake.notify_one();
@@ -148,16 +278,20 @@ impl SqliteQueue {
             .await?;
         // Ids and payloads come back as hex, so a row another writer stored as a BLOB (or as
         // text that is not UTF-8) decodes on its own instead of failing the whole fetch.
-        let rows = sqlx::query(
-            "UPDATE queue_jobs SET state = 'Running', locked_by = ?1, deliveries = deliveries + 1 \
-             WHERE id IN (SELECT id FROM queue_jobs WHERE state IN ('Pending', 'Failed') AND run_at <= ?2 ORDER BY run_at, rowid LIMIT ?3) \
-             RETURNING rowid AS rid, typeof(id) AS id_type, hex(id) AS id_hex, hex(payload) AS payload_hex, attempts, deliveries, enqueued_at",
-        )
-        .bind(worker)
-        .bind(now)
-        .bind(i64::try_from(max).unwrap_or(i64::MAX))
-        .fetch_all(&mut *tx)
-        .await?;
+        let mut rows = Vec::new();
+        while rows.len() < max {
+            let Some(rid) = self.pick(&mut tx, now).await? else { break };
+            rows.push(
+                sqlx::query(
+                    "UPDATE queue_jobs SET state = 'Running', locked_by = ?1, deliveries = deliveries + 1 WHERE rowid = ?2 \
+                     RETURNING rowid AS rid, typeof(id) AS id_type, hex(id) AS id_hex, hex(payload) AS payload_hex, attempts, deliveries, enqueued_at",
+                )
+                .bind(worker)
+                .bind(rid)
+                .fetch_one(&mut *tx)
+                .await?,
+            );
+        }
         let mut batch = Batch::default();
         for r in rows {
             let id = hex::decode(r.try_get::<String, _>("id_hex")?).unwrap_or_default();
@@ -205,6 +339,7 @@ impl SqliteQueue {
                     .await?
             }
             Settle::Retry { at_ms, error } => {
+                let mut tx = self.pool.begin().await?;
                 let r = sqlx::query(
                     "UPDATE queue_jobs SET state = 'Failed', run_at = ?1, attempts = attempts + 1, last_error = ?2, locked_by = NULL \
                      WHERE id = ?3 AND state = 'Running' AND locked_by = ?4",
@@ -213,12 +348,15 @@ impl SqliteQueue {
                 .bind(error)
                 .bind(task_id)
                 .bind(worker)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                sqlx::query(&format!("{JOIN_RING} WHERE j.id = ?1")).bind(task_id).execute(&mut *tx).await?;
+                tx.commit().await?;
                 self.wake.notify_one();
                 r
             }
             Settle::Defer { at_ms, error } => {
+                let mut tx = self.pool.begin().await?;
                 let r = sqlx::query(
                     "UPDATE queue_jobs SET state = 'Failed', run_at = ?1, deliveries = MAX(deliveries - 1, 0), last_error = ?2, locked_by = NULL \
                      WHERE id = ?3 AND state = 'Running' AND locked_by = ?4",
@@ -227,8 +365,10 @@ impl SqliteQueue {
                 .bind(error)
                 .bind(task_id)
                 .bind(worker)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                sqlx::query(&format!("{JOIN_RING} WHERE j.id = ?1")).bind(task_id).execute(&mut *tx).await?;
+                tx.commit().await?;
                 self.wake.notify_one();
                 r
             }
@@ -271,6 +411,7 @@ impl SqliteQueue {
         .await?
         .rows_affected();
         if n > 0 {
+            sqlx::query(&format!("{JOIN_RING} WHERE j.state = 'Pending' AND j.run_at = 0")).execute(&self.pool).await?;
             self.wake.notify_one();
         }
         Ok(n)
@@ -285,12 +426,13 @@ impl SqliteQueue {
                 .execute(&self.pool)
                 .await?
                 .rows_affected();
+            sqlx::query(&format!("{JOIN_RING} WHERE j.id = ?1")).bind(id).execute(&self.pool).await?;
         }
         sqlx::query("DELETE FROM queue_workers WHERE id = ?1").bind(worker).execute(&self.pool).await?;
         Ok(n)
     }
 
-    pub async fn stats(&self) -> Result<QueueStats, QueueError> {
+    pub async fn stats(&self, top_tenants: usize) -> Result<QueueStats, QueueError> {
         let now = now_ms();
         let r = sqlx::query(
             "SELECT \
@@ -305,6 +447,26 @@ impl SqliteQueue {
         .fetch_one(&self.pool)
         .await?;
         let workers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue_workers").fetch_one(&self.pool).await?;
+        let mut by_priority = [0u64; 3];
+        for r in sqlx::query("SELECT priority, COUNT(*) AS n FROM queue_jobs WHERE state = 'Pending' GROUP BY priority")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let slot = usize::try_from(r.try_get::<i64, _>("priority")?).unwrap_or(1).min(2);
+            by_priority[slot] += u64::try_from(r.try_get::<i64, _>("n")?).unwrap_or(0);
+        }
+        let mut tenants = Vec::new();
+        if top_tenants > 0 {
+            for r in sqlx::query(
+                "SELECT tenant, COUNT(*) AS n FROM queue_jobs WHERE state = 'Pending' GROUP BY tenant ORDER BY n DESC, tenant LIMIT ?1",
+            )
+            .bind(i64::try_from(top_tenants).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?
+            {
+                tenants.push((r.try_get::<String, _>("tenant")?, u64::try_from(r.try_get::<i64, _>("n")?).unwrap_or(0)));
+            }
+        }
         let n = |c: &str| -> Result<u64, sqlx::Error> { Ok(u64::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0)) };
         Ok(QueueStats {
             pending: n("pending")?,
@@ -313,12 +475,26 @@ impl SqliteQueue {
             dead: n("dead")?,
             workers: u64::try_from(workers).unwrap_or(0),
             oldest_pending_ms: r.try_get("oldest")?,
+            pending_by_priority: by_priority,
+            top_tenants: tenants,
         })
+    }
+
+    pub async fn list_tenant(&self, tenant: &str, limit: usize) -> Result<Vec<TaskInfo>, QueueError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TASK_COLUMNS} FROM queue_jobs WHERE tenant = ?1 AND state IN ('Pending', 'Failed') \
+             AND typeof(id) = 'text' AND typeof(payload) = 'text' ORDER BY priority, run_at, rowid LIMIT ?2"
+        ))
+        .bind(tenant)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(task_info).collect::<Result<_, _>>().map_err(Into::into)
     }
 
     pub async fn find(&self, task_id: &str) -> Result<Option<TaskInfo>, QueueError> {
         let row =
-            sqlx::query("SELECT id, payload, state, attempts, deliveries, last_error FROM queue_jobs WHERE id = ?1")
+            sqlx::query("SELECT id, payload, state, attempts, deliveries, last_error, priority, tenant FROM queue_jobs WHERE id = ?1")
                 .bind(task_id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -327,7 +503,7 @@ impl SqliteQueue {
 
     pub async fn list_waiting(&self, limit: usize) -> Result<Vec<TaskInfo>, QueueError> {
         let rows = sqlx::query(
-            "SELECT id, payload, state, attempts, deliveries, last_error FROM queue_jobs \
+            "SELECT id, payload, state, attempts, deliveries, last_error, priority, tenant FROM queue_jobs \
              WHERE state IN ('Pending', 'Failed') AND typeof(id) = 'text' AND typeof(payload) = 'text' \
              ORDER BY state DESC, run_at LIMIT ?1",
         )
@@ -339,7 +515,7 @@ impl SqliteQueue {
 
     pub async fn list_dead(&self, limit: usize) -> Result<Vec<TaskInfo>, QueueError> {
         let rows = sqlx::query(
-            "SELECT id, payload, state, attempts, deliveries, last_error FROM queue_jobs WHERE state = 'Killed' ORDER BY done_at DESC LIMIT ?1",
+            "SELECT id, payload, state, attempts, deliveries, last_error, priority, tenant FROM queue_jobs WHERE state = 'Killed' ORDER BY done_at DESC LIMIT ?1",
         )
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
@@ -355,6 +531,7 @@ impl SqliteQueue {
         .bind(task_id)
         .execute(&self.pool)
         .await?;
+        sqlx::query(&format!("{JOIN_RING} WHERE j.id = ?1")).bind(task_id).execute(&self.pool).await?;
         self.wake.notify_one();
         Ok(res.rows_affected() == 1)
     }
@@ -397,6 +574,11 @@ fn task_info(r: &sqlx::sqlite::SqliteRow) -> Result<TaskInfo, sqlx::Error> {
         attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(0),
         deliveries: u32::try_from(r.try_get::<i64, _>("deliveries")?).unwrap_or(0),
         last_error: r.try_get("last_error")?,
+        priority: usize::try_from(r.try_get::<i64, _>("priority")?)
+            .ok()
+            .and_then(|i| super::PRIORITIES.get(i))
+            .map(|p| (*p).to_owned()),
+        tenant: Some(r.try_get("tenant")?),
         payload: r.try_get("payload")?,
     })
 }
@@ -460,7 +642,7 @@ mod tests {
         assert!(q.settle("w2", "a", &Settle::Dead { reason: "bad".into() }).await.unwrap());
         assert_eq!(q.list_dead(10).await.unwrap()[0].last_error.as_deref(), Some("bad"));
         assert!(q.requeue_dead("a").await.unwrap());
-        assert_eq!(q.stats().await.unwrap().pending, 1);
+        assert_eq!(q.stats(0).await.unwrap().pending, 1);
     }
 
     #[tokio::test]
@@ -485,7 +667,7 @@ mod tests {
         assert_eq!(ids, ["blob-payload", "good"]);
         assert_eq!(batch.deliveries[0].payload, "\u{fffd}\u{fffd}", "a bad payload reaches the parser lossily");
         assert_eq!(batch.invalid, [b"\xff\xfe\x00".to_vec(), b"bad\x1b[31m".to_vec()]);
-        let stats = q.stats().await.unwrap();
+        let stats = q.stats(0).await.unwrap();
         assert_eq!((stats.dead, stats.running, stats.pending), (2, 2, 0), "{stats:?}");
         assert!(q.fetch("w", 10).await.unwrap().invalid.is_empty(), "dead-lettered once");
     }

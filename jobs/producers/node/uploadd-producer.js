@@ -12,6 +12,7 @@
 // From a shell (the upload id is the last line of stdout; errors are one line on stderr):
 //
 //   node uploadd-producer.js enqueue --redis URL --source-key KEY --profile NAME [--id UUID]
+//       [--priority high|normal|low] [--tenant TENANT]
 //   node uploadd-producer.js wait --redis URL --id UUID [--timeout SECONDS]
 //
 // Exit codes: 0 enqueued / ready, 1 error, 2 usage, 3 duplicate upload id,
@@ -30,8 +31,11 @@ const MAX_PAYLOAD_BYTES = 64 * 1024;
 // The one enqueue script, shared by the daemon and every producer: never copy it.
 const PUSH_SCRIPT = path.join(__dirname, '..', '..', 'redis', 'push.lua');
 
+const PRIORITIES = ['high', 'normal', 'low']; // absent means 'normal'
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PROFILE = /^[A-Za-z0-9_-]{1,64}$/;
+const TENANT = /^[A-Za-z0-9._:-]{1,64}$/;
 const MIME = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+$/;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
@@ -51,6 +55,9 @@ class WaitTimeoutError extends Error {}
 
 /**
  * Enqueues the job for an object already uploaded to `sourceKey`; resolves to the upload id.
+ * `priority` ('high', 'normal' or 'low'; absent means 'normal') and `tenant` (1-64 of
+ * A-Z a-z 0-9 . _ - :; absent means the default tenant) only decide the order in which waiting
+ * jobs are served; they are sent only when given.
  * Rejects with JobError if the job breaks the contract and DuplicateJobError if this upload id
  * was enqueued before (so a retried enqueue can safely catch and ignore it).
  */
@@ -64,6 +71,8 @@ async function enqueue(
     originalFilename,
     metadata,
     callbackUrl,
+    priority,
+    tenant,
     namespace = DEFAULT_NAMESPACE,
     incomingPrefix = DEFAULT_INCOMING_PREFIX,
   } = {},
@@ -75,6 +84,8 @@ async function enqueue(
   if (originalFilename != null) job.original_filename = originalFilename;
   if (metadata != null && Object.keys(metadata).length > 0) job.metadata = metadata;
   if (callbackUrl != null) job.callback_url = callbackUrl;
+  if (priority != null) job.priority = priority;
+  if (tenant != null) job.tenant = tenant;
   checkJob(job, incomingPrefix);
   const payload = JSON.stringify(job);
   if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
@@ -133,6 +144,12 @@ function checkJob(job, incomingPrefix = DEFAULT_INCOMING_PREFIX) {
   const url = job.callback_url;
   if (url != null && (typeof url !== 'string' || !/^https?:\/\//.test(url) || bytes(url) > 2048)) {
     fail('callback_url', 'must be an http(s) URL of at most 2048 bytes');
+  }
+  if (job.priority != null && !PRIORITIES.includes(job.priority)) {
+    fail('priority', 'must be "high", "normal" or "low"');
+  }
+  if (job.tenant != null && (typeof job.tenant !== 'string' || !TENANT.test(job.tenant))) {
+    fail('tenant', 'must be 1-64 characters of A-Z a-z 0-9 . _ - :');
   }
 }
 
@@ -274,7 +291,7 @@ async function readGroup(conn, stream, group, consumer, start, blockMs) {
 const USAGE = `usage:
   uploadd-producer.js enqueue --redis URL --source-key KEY --profile NAME [--id UUID]
       [--declared-type MIME] [--original-filename NAME] [--meta KEY=VALUE]... [--callback-url URL]
-      [--namespace NS] [--incoming-prefix PREFIX]
+      [--priority high|normal|low] [--tenant TENANT] [--namespace NS] [--incoming-prefix PREFIX]
   uploadd-producer.js wait --redis URL --id UUID [--timeout SECONDS] [--namespace NS]
 exit codes: 0 enqueued/ready, 1 error, 2 usage, 3 duplicate upload id, 4 finished but not ready, 5 timed out`;
 
@@ -297,6 +314,8 @@ async function main(argv) {
       'original-filename': str,
       meta: { type: 'string', multiple: true },
       'callback-url': str,
+      priority: str,
+      tenant: str,
       'incoming-prefix': str,
     },
     wait: { redis: str, namespace: str, id: str, timeout: str },
@@ -309,6 +328,9 @@ async function main(argv) {
     const missing = required.filter((name) => args[name] === undefined);
     if (missing.length) throw new Error(`missing --${missing.join(', --')}`);
     if ((args.meta ?? []).some((m) => !m.includes('='))) throw new Error('--meta takes KEY=VALUE');
+    if (args.priority !== undefined && !PRIORITIES.includes(args.priority)) {
+      throw new Error('--priority takes high, normal or low');
+    }
     if (args.timeout !== undefined && !(Number(args.timeout) > 0)) {
       throw new Error('--timeout takes a number of seconds');
     }
@@ -343,6 +365,8 @@ async function main(argv) {
           originalFilename: args['original-filename'],
           metadata,
           callbackUrl: args['callback-url'],
+          priority: args.priority,
+          tenant: args.tenant,
           namespace,
           incomingPrefix: args['incoming-prefix'] ?? DEFAULT_INCOMING_PREFIX,
         }),
@@ -375,6 +399,7 @@ module.exports = {
   DuplicateJobError,
   WaitTimeoutError,
   DEFAULT_NAMESPACE,
+  PRIORITIES,
   PUSH_SCRIPT,
 };
 

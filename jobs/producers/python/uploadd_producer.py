@@ -14,6 +14,7 @@ Wire format v1 (see jobs/README.md). Needs redis-py (requirements.txt); Python 3
 From a shell (the upload id is the last line of stdout; errors are one line on stderr):
 
     python3 uploadd_producer.py enqueue --redis URL --source-key KEY --profile NAME [--id UUID]
+        [--priority high|normal|low] [--tenant TENANT]
     python3 uploadd_producer.py wait --redis URL --id UUID [--timeout SECONDS]
 
 Exit codes: 0 enqueued / ready, 1 error, 2 usage, 3 duplicate upload id,
@@ -46,7 +47,10 @@ MAX_PAYLOAD_BYTES = 64 * 1024
 # The one enqueue script, shared by the daemon and every producer: never copy it.
 PUSH_SCRIPT = Path(__file__).resolve().parent.parent.parent / "redis" / "push.lua"
 
+PRIORITIES = ("high", "normal", "low")  # absent means "normal"
+
 _PROFILE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_TENANT = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _MIME = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -73,13 +77,19 @@ def enqueue(
     original_filename: str | None = None,
     metadata: Mapping[str, str] | None = None,
     callback_url: str | None = None,
+    priority: str | None = None,
+    tenant: str | None = None,
     namespace: str = DEFAULT_NAMESPACE,
     incoming_prefix: str = DEFAULT_INCOMING_PREFIX,
 ) -> str:
     """Enqueues the job for an object already uploaded to `source_key`; returns the upload id.
 
-    Raises JobError if the job breaks the contract and DuplicateJob if this upload id was
-    enqueued before (so a retried enqueue can safely catch and ignore it).
+    `priority` ("high", "normal" or "low"; None means "normal") and `tenant` (1-64 of
+    A-Z a-z 0-9 . _ - :; None means the default tenant) only decide the order in which waiting
+    jobs are served; they are sent only when given.
+
+    Raises JobError (a ValueError) if the job breaks the contract and DuplicateJob if this
+    upload id was enqueued before (so a retried enqueue can safely catch and ignore it).
     """
     try:
         upload_id = str(uuid.UUID(upload_id)) if upload_id else str(uuid.uuid4())
@@ -96,6 +106,8 @@ def enqueue(
         "original_filename": original_filename,
         "metadata": dict(metadata) if metadata else None,
         "callback_url": callback_url,
+        "priority": priority,
+        "tenant": tenant,
     }
     job.update({k: v for k, v in optional.items() if v is not None})
     check_job(job, incoming_prefix)
@@ -158,6 +170,12 @@ def check_job(job: Mapping[str, Any], incoming_prefix: str = DEFAULT_INCOMING_PR
         or len(url.encode()) > 2048
     ):
         fail("callback_url", "must be an http(s) URL of at most 2048 bytes")
+    priority = job.get("priority")
+    if priority is not None and priority not in PRIORITIES:
+        fail("priority", 'must be "high", "normal" or "low"')
+    tenant = job.get("tenant")
+    if tenant is not None and (not isinstance(tenant, str) or not _TENANT.fullmatch(tenant)):
+        fail("tenant", "must be 1-64 characters of A-Z a-z 0-9 . _ - :")
 
 
 def wait_for_outcome(
@@ -325,6 +343,14 @@ def main(argv: list[str] | None = None) -> int:
     enq.add_argument("--original-filename", metavar="NAME")
     enq.add_argument("--meta", action="append", default=[], metavar="KEY=VALUE")
     enq.add_argument("--callback-url", metavar="URL")
+    enq.add_argument(
+        "--priority", choices=PRIORITIES, help="high is served first (default: normal)"
+    )
+    enq.add_argument(
+        "--tenant",
+        metavar="TENANT",
+        help="whose job it is; tenants are served round-robin (default: the default tenant)",
+    )
     enq.add_argument("--incoming-prefix", default=DEFAULT_INCOMING_PREFIX)
     wait.add_argument("--id", required=True, metavar="UUID")
     wait.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS")
@@ -357,6 +383,8 @@ def main(argv: list[str] | None = None) -> int:
                     original_filename=args.original_filename,
                     metadata=dict(m.split("=", 1) for m in args.meta) or None,
                     callback_url=args.callback_url,
+                    priority=args.priority,
+                    tenant=args.tenant,
                     namespace=args.namespace,
                     incoming_prefix=args.incoming_prefix,
                 )

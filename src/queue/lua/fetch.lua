@@ -5,26 +5,25 @@
 -- bypassed push.lua: binary bytes, control characters, over 128 bytes) is dead-lettered here,
 -- on its own, and returned so the worker records it: it never fails the batch it came in.
 -- A function, so the settle-and-fetch script can share it (see redis.rs for the callers).
--- Arguments: ns, worker, max, now (Unix seconds)
+-- Arguments: ns, worker, max, now (Unix seconds), weights ("h:n:l" or "strict", see ring.lua)
 -- Returns { { {id, payload, attempts, deliveries, enqueued_at}... }, next_due_score_or_false,
 --           { invalid_id... } }
-local function fetch(ns, worker, max, now)
+local function fetch(ns, worker, max, now, weights)
   local inflight = ns .. ':inflight:' .. worker
-  local active = ns .. ':active'
   local scheduled = ns .. ':scheduled'
   redis.call('ZADD', ns .. ':workers', now, inflight)
   local due = redis.call('ZRANGEBYSCORE', scheduled, '-inf', now, 'LIMIT', 0, 1000)
   for _, id in ipairs(due) do
     redis.call('ZREM', scheduled, id)
-    redis.call('RPUSH', active, id)
     redis.call('HSET', ns .. ':meta:' .. id, 'status', 'Pending')
+    enqueue_id(ns, id, false, now)
   end
   local out = {}
   local invalid = {}
   local guard = 0
   while #out < max and guard < max * 4 + 16 do
     guard = guard + 1
-    local id = redis.call('LPOP', active)
+    local id = take_next(ns, weights)
     if not id then break end
     local payload = redis.call('HGET', ns .. ':data', id)
     local meta = ns .. ':meta:' .. id

@@ -16,6 +16,7 @@ local function hand_back(ns, worker, id)
   redis.call('HINCRBY', meta, 'deliveries', -1)
   redis.call('HSET', meta, 'status', 'Pending')
   redis.call('HDEL', meta, 'locked_by')
-  redis.call('LPUSH', ns .. ':active', id)
+  local time = redis.call('TIME')
+  enqueue_id(ns, id, true, tonumber(time[1]) + tonumber(time[2]) / 1e6)
   return 1
 end

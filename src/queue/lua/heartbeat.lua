@@ -11,9 +11,9 @@ for _, key in ipairs(dead) do
   if key ~= mine then
     for _, id in ipairs(redis.call('SMEMBERS', key)) do
       if redis.call('HEXISTS', ns .. ':data', id) == 1 then
-        redis.call('RPUSH', ns .. ':active', id)
         redis.call('HSET', ns .. ':meta:' .. id, 'status', 'Pending')
         redis.call('HDEL', ns .. ':meta:' .. id, 'locked_by')
+        enqueue_id(ns, id, false, now)
         requeued = requeued + 1
       end
     end

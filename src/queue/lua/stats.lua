@@ -1,19 +1,39 @@
--- Queue depth by state. ARGV: ns. Returns {pending, scheduled, running, dead, workers, oldest_pending_enqueued_at_or_0}
-local ns = ARGV[1]
+-- Queue depth by state. ARGV: ns, top (how many tenants to list).
+-- Returns {pending, scheduled, running, dead, workers, oldest_pending_time_or_0,
+--          {high, normal, low}, {tenant, jobs, tenant, jobs, ...}}
+-- O(workers + top): the waiting counters are kept by push.lua and ring.lua.
+local ns, top = ARGV[1], tonumber(ARGV[2]) or 10
 local running = 0
 for _, key in ipairs(redis.call('ZRANGE', ns .. ':workers', 0, -1)) do
   running = running + redis.call('SCARD', key)
 end
-local oldest = 0
+local oldest = false
 local first = redis.call('LINDEX', ns .. ':active', 0)
 if first then
-  oldest = redis.call('HGET', ns .. ':meta:' .. first, 'enqueued_at') or 0
+  oldest = tonumber(redis.call('HGET', ns .. ':meta:' .. first, 'enqueued_at') or '')
+end
+local w = redis.call('ZRANGE', ns .. ':q:waiting', 0, 0, 'WITHSCORES')
+if w[2] and (not oldest or tonumber(w[2]) < oldest) then
+  oldest = tonumber(w[2])
+end
+local legacy = redis.call('LLEN', ns .. ':active')
+local counts = redis.call('HMGET', ns .. ':q:counts', 'high', 'normal', 'low')
+local by = {}
+for i = 1, 3 do
+  by[i] = math.max(0, tonumber(counts[i] or '0') or 0)
+end
+by[2] = by[2] + legacy
+local tenants = {}
+if top > 0 then
+  tenants = redis.call('ZREVRANGE', ns .. ':q:backlog', 0, top - 1, 'WITHSCORES')
 end
 return {
-  redis.call('LLEN', ns .. ':active'),
+  legacy + redis.call('ZCARD', ns .. ':q:waiting'),
   redis.call('ZCARD', ns .. ':scheduled'),
   running,
   redis.call('ZCARD', ns .. ':dead'),
   redis.call('ZCARD', ns .. ':workers'),
-  tostring(oldest),
+  tostring(oldest or 0),
+  by,
+  tenants,
 }

@@ -1,0 +1,115 @@
+-- Where jobs wait, and which one runs next (functions shared by every script that moves jobs;
+-- see redis.rs). A job pushed by push.lua waits in {ns}:q:{priority}:t:{tenant}, one list per
+-- tenant; a tenant is in the round-robin list {ns}:q:{priority}:ring while its list is not
+-- empty. {ns}:q:waiting (id -> since when), {ns}:q:counts (priority -> jobs) and
+-- {ns}:q:backlog (tenant -> jobs) are the counters `uploadd jobs stats` and the metrics read.
+-- Jobs pushed by an older push.lua (no `priority` in their meta) wait in the single list
+-- {ns}:active and are served as normal priority, one turn in two while both have work.
+-- Every operation here is O(1) or O(log n): no call walks the tenants or the jobs.
+
+local PRIORITIES = { 'high', 'normal', 'low' }
+
+local function waiting_add(ns, p, t, id, now)
+  redis.call('ZADD', ns .. ':q:waiting', now, id)
+  redis.call('HINCRBY', ns .. ':q:counts', p, 1)
+  redis.call('ZINCRBY', ns .. ':q:backlog', 1, t)
+end
+
+local function waiting_remove(ns, p, t, id)
+  redis.call('ZREM', ns .. ':q:waiting', id)
+  redis.call('HINCRBY', ns .. ':q:counts', p, -1)
+  if tonumber(redis.call('ZINCRBY', ns .. ':q:backlog', -1, t)) <= 0 then
+    redis.call('ZREM', ns .. ':q:backlog', t)
+  end
+end
+
+-- Puts job `id` back in its queue: at the front (handed back, never ran) or the back.
+local function enqueue_id(ns, id, front, now)
+  local meta = ns .. ':meta:' .. id
+  local p = redis.call('HGET', meta, 'priority')
+  local push = front and 'LPUSH' or 'RPUSH'
+  if not p then
+    redis.call(push, ns .. ':active', id)
+    return
+  end
+  local t = redis.call('HGET', meta, 'tenant') or ''
+  local q = ns .. ':q:' .. p
+  if redis.call(push, q .. ':t:' .. t, id) == 1 then
+    redis.call(push, q .. ':ring', t)
+  end
+  waiting_add(ns, p, t, id, now)
+end
+
+-- Removes a waiting job from its queue (operator cancel). Returns 1 if it was waiting.
+local function dequeue_id(ns, id)
+  local meta = ns .. ':meta:' .. id
+  local p = redis.call('HGET', meta, 'priority')
+  if not p then
+    return redis.call('LREM', ns .. ':active', 1, id)
+  end
+  local t = redis.call('HGET', meta, 'tenant') or ''
+  local q = ns .. ':q:' .. p
+  if redis.call('LREM', q .. ':t:' .. t, 1, id) == 0 then
+    return 0
+  end
+  waiting_remove(ns, p, t, id)
+  if redis.call('LLEN', q .. ':t:' .. t) == 0 then
+    redis.call('LREM', q .. ':ring', 1, t)
+  end
+  return 1
+end
+
+-- The next job of priority `p`: the tenant at the head of the ring gives one job and moves to
+-- the back. A tenant whose list is empty leaves the ring (lazily, too, after a cancel).
+local function take_from(ns, p, tick)
+  local q = ns .. ':q:' .. p
+  local ring = q .. ':ring'
+  if p == 'normal' and (tick % 2 == 0 or redis.call('LLEN', ring) == 0) then
+    local old = redis.call('LPOP', ns .. ':active')
+    if old then return old end
+  end
+  for _ = 1, 8 do
+    local t = redis.call('LMOVE', ring, ring, 'LEFT', 'RIGHT')
+    if not t then break end
+    local list = q .. ':t:' .. t
+    local id = redis.call('LPOP', list)
+    if redis.call('LLEN', list) == 0 then
+      -- `t` was just rotated to the tail.
+      redis.call('RPOP', ring)
+    end
+    if id then
+      waiting_remove(ns, p, t, id)
+      return id
+    end
+  end
+  if p == 'normal' then
+    return redis.call('LPOP', ns .. ':active')
+  end
+  return false
+end
+
+-- The next job of any priority. `weights` "h:n:l" serves high, normal and low in that ratio
+-- while all have work (an empty priority gives its turn to the others, high first); "strict"
+-- always serves the highest priority that has work.
+local function take_next(ns, weights)
+  local tick = redis.call('INCR', ns .. ':q:tick')
+  local first = 1
+  local h, n, l = string.match(weights or '', '^(%d+):(%d+):(%d+)$')
+  if h then
+    h, n, l = tonumber(h), tonumber(n), tonumber(l)
+    local total = h + n + l
+    if total > 0 then
+      local slot = tick % total
+      if slot < h then first = 1 elseif slot < h + n then first = 2 else first = 3 end
+    end
+  end
+  local id = take_from(ns, PRIORITIES[first], tick)
+  if id then return id end
+  for i = 1, 3 do
+    if i ~= first then
+      id = take_from(ns, PRIORITIES[i], tick)
+      if id then return id end
+    end
+  end
+  return false
+end

@@ -1,0 +1,299 @@
+//! Priorities and per-tenant fairness, on both queues: the real Redis of the test script (the
+//! Lua scripts, `push.lua` as producers run it) and the embedded SQLite queue. Every test runs
+//! the same scenario against both.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use uploadd::config::{PriorityMode, QueueConfig};
+use uploadd::queue::{PUSH_SCRIPT, Queue, RedisQueue, Settle, SqliteQueue};
+use uploadd::units::HumanDuration;
+use uuid::Uuid;
+
+/// A queue of each kind, isolated (a fresh Redis namespace, a fresh SQLite file).
+struct Both {
+    queues: Vec<(&'static str, Queue)>,
+    ns: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn both(mode: PriorityMode) -> Both {
+    let ns = format!("fair-{}", Uuid::now_v7().simple());
+    let cfg = QueueConfig {
+        namespace: ns.clone(),
+        priority_mode: mode,
+        heartbeat_interval: HumanDuration::millis(100),
+        missed_heartbeats: 2,
+        ..QueueConfig::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let redis = RedisQueue::connect(services().redis(), &cfg).await.unwrap();
+    let sqlite = SqliteQueue::open(&dir.path().join("queue.db"), &cfg).await.unwrap();
+    Both { queues: vec![("redis", Queue::Redis(redis)), ("sqlite", Queue::Sqlite(sqlite))], ns, _dir: dir }
+}
+
+fn job(tenant: Option<&str>, priority: Option<&str>) -> (String, String) {
+    let id = Uuid::now_v7().to_string();
+    let mut payload =
+        serde_json::json!({"upload_id": id, "source_key": format!("incoming/{id}"), "profile": "default"});
+    if let Some(t) = tenant {
+        payload["tenant"] = t.into();
+    }
+    if let Some(p) = priority {
+        payload["priority"] = p.into();
+    }
+    (id, payload.to_string())
+}
+
+async fn push_many(q: &Queue, n: usize, tenant: Option<&str>, priority: Option<&str>) -> Vec<String> {
+    let mut ids = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (id, payload) = job(tenant, priority);
+        q.push(&id, &payload, &id).await.unwrap();
+        ids.push(id);
+    }
+    ids
+}
+
+/// Takes one job at a time, as a worker with one slot would; acks it. Returns the ids in order.
+async fn drain(q: &Queue, n: usize) -> Vec<String> {
+    let mut order = Vec::new();
+    for _ in 0..n {
+        let batch = q.fetch("w1", 1).await.unwrap();
+        let Some(d) = batch.deliveries.into_iter().next() else { break };
+        assert!(q.settle("w1", &d.task_id, &Settle::Ack).await.unwrap());
+        order.push(d.task_id);
+    }
+    order
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_tenants_single_job_does_not_wait_behind_anothers_backlog() {
+    for (kind, q) in both(PriorityMode::Weighted).await.queues {
+        push_many(&q, 500, Some("bulk"), None).await;
+        let (single, payload) = job(Some("avatar"), None);
+        q.push(&single, &payload, &single).await.unwrap();
+        let order = drain(&q, 501).await;
+        assert_eq!(order.len(), 501, "{kind}: every job is delivered once");
+        let pos = order.iter().position(|id| *id == single).unwrap();
+        assert!(pos <= 2, "{kind}: the other tenant's job ran after {pos} of the backlog's jobs");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenants_take_turns_and_the_default_tenant_is_one_of_them() {
+    for (kind, q) in both(PriorityMode::Weighted).await.queues {
+        let a = push_many(&q, 30, Some("a"), None).await;
+        let b = push_many(&q, 30, Some("b"), None).await;
+        let none = push_many(&q, 30, None, None).await;
+        let order = drain(&q, 90).await;
+        assert_eq!(order.len(), 90, "{kind}");
+        // In every window of three consecutive jobs each tenant has had its turn.
+        for w in order.chunks(3) {
+            let has = |set: &[String]| w.iter().any(|id| set.contains(id));
+            assert!(has(&a) && has(&b) && has(&none), "{kind}: {w:?} is not one of each");
+        }
+        // Each tenant's jobs run in the order they were pushed.
+        let a_order: Vec<&String> = order.iter().filter(|id| a.contains(id)).collect();
+        assert_eq!(a_order, a.iter().collect::<Vec<_>>(), "{kind}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn high_goes_first_yet_low_progresses_and_strict_mode_is_strict() {
+    for (kind, q) in both(PriorityMode::Weighted).await.queues {
+        let low = push_many(&q, 100, None, Some("low")).await;
+        let high = push_many(&q, 100, None, Some("high")).await;
+        let order = drain(&q, 50).await;
+        let lows = order.iter().filter(|id| low.contains(id)).count();
+        let highs = order.iter().filter(|id| high.contains(id)).count();
+        assert_eq!(lows + highs, 50, "{kind}");
+        // 6:3:1 with no normal work: high has 9 turns in 10, low 1.
+        assert!((3..=7).contains(&lows), "{kind}: {lows} low of 50 under sustained high load");
+    }
+    for (kind, q) in both(PriorityMode::Strict).await.queues {
+        let low = push_many(&q, 20, None, Some("low")).await;
+        let normal = push_many(&q, 20, None, None).await;
+        let high = push_many(&q, 20, None, Some("high")).await;
+        let order = drain(&q, 60).await;
+        assert_eq!(order[..20], high[..], "{kind}");
+        assert_eq!(order[20..40], normal[..], "{kind}");
+        assert_eq!(order[40..], low[..], "{kind}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_hand_backs_and_crashes_keep_a_jobs_tenant_and_priority() {
+    for (kind, q) in both(PriorityMode::Weighted).await.queues {
+        let (id, payload) = job(Some("t1"), Some("high"));
+        q.push(&id, &payload, &id).await.unwrap();
+        // A retry that is due at once comes back, counted.
+        let d = q.fetch("w1", 1).await.unwrap().deliveries.remove(0);
+        let past = uploadd::units::now_ms() - 1;
+        assert!(q.settle("w1", &id, &Settle::Retry { at_ms: past, error: "x".into() }).await.unwrap());
+        let d2 = q.fetch("w1", 1).await.unwrap().deliveries.remove(0);
+        assert_eq!((d2.task_id.as_str(), d2.attempts), (id.as_str(), d.attempts + 1), "{kind}");
+        // Handed back on shutdown: first of its tenant again.
+        assert_eq!(q.release("w1", std::slice::from_ref(&id)).await.unwrap(), 1, "{kind}");
+        let s = q.stats_with_tenants(5).await.unwrap();
+        assert_eq!(s.pending_by_priority, [1, 0, 0], "{kind}");
+        assert_eq!(s.top_tenants, vec![("t1".to_owned(), 1)], "{kind}");
+        // A worker that dies holding it: a live worker's heartbeat re-delivers it.
+        assert_eq!(q.fetch("doomed", 1).await.unwrap().deliveries.len(), 1, "{kind}");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(q.heartbeat("w2").await.unwrap(), 1, "{kind}");
+        let info = q.find(&id).await.unwrap().unwrap();
+        assert_eq!((info.priority.as_deref(), info.tenant.as_deref()), (Some("high"), Some("t1")), "{kind}");
+        let listed = q.list_tenant("t1", 10).await.unwrap();
+        assert_eq!(listed.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), [id.as_str()], "{kind}");
+        assert_eq!(drain(&q, 5).await, std::slice::from_ref(&id), "{kind}");
+        let s = q.stats_with_tenants(5).await.unwrap();
+        assert_eq!((s.pending, s.top_tenants.len()), (0, 0), "{kind}: counters back to zero: {s:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_count_by_priority_and_tenant_and_cancel_keeps_them_right() {
+    for (kind, q) in both(PriorityMode::Weighted).await.queues {
+        push_many(&q, 5, Some("big"), Some("low")).await;
+        let small = push_many(&q, 2, Some("small"), Some("high")).await;
+        push_many(&q, 1, None, None).await;
+        let s = q.stats_with_tenants(2).await.unwrap();
+        assert_eq!(s.pending, 8, "{kind}");
+        assert_eq!(s.pending_by_priority, [2, 1, 5], "{kind}");
+        assert_eq!(s.top_tenants, vec![("big".to_owned(), 5), ("small".to_owned(), 2)], "{kind}");
+        assert!(s.oldest_pending_ms > 0, "{kind}");
+        assert!(q.cancel(&small[0]).await.unwrap(), "{kind}");
+        assert!(q.cancel(&small[1]).await.unwrap(), "{kind}");
+        let s = q.stats_with_tenants(5).await.unwrap();
+        assert_eq!((s.pending, s.pending_by_priority), (6, [0, 1, 5]), "{kind}");
+        assert!(!s.top_tenants.iter().any(|(t, _)| t == "small"), "{kind}: {s:?}");
+        // The cancelled tenant left the rotation: everything else is delivered.
+        assert_eq!(drain(&q, 10).await.len(), 6, "{kind}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_priorities_and_tenants_are_refused_before_anything_is_stored() {
+    let b = both(PriorityMode::Weighted).await;
+    for (kind, q) in &b.queues {
+        for (tenant, priority) in [
+            (Some("has space"), None),
+            (Some(""), None),
+            (Some(&*"x".repeat(65)), None),
+            (Some("ünïcode"), None),
+            (None, Some("urgent")),
+            (None, Some("HIGH")),
+        ] {
+            let (id, payload) = job(tenant, priority);
+            let err = q.push(&id, &payload, &id).await.unwrap_err().to_string();
+            assert!(err.contains("tenant") || err.contains("priority"), "{kind}: {err}");
+            assert!(q.find(&id).await.unwrap().is_none(), "{kind}: nothing stored");
+        }
+    }
+    // push.lua refuses them itself, for producers that bypass the daemon's checks.
+    let client = redis::Client::open(services().redis()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let (id, payload) = job(Some("a b"), None);
+    let r: redis::RedisResult<i64> = redis::Script::new(PUSH_SCRIPT)
+        .prepare_invoke()
+        .arg(&b.ns)
+        .arg(&id)
+        .arg(&payload)
+        .arg(&id)
+        .arg(60)
+        .arg(1)
+        .invoke_async(&mut conn)
+        .await;
+    assert!(r.unwrap_err().to_string().contains("tenant must be"));
+    let n: i64 = redis::cmd("HLEN").arg(format!("{}:data", b.ns)).query_async(&mut conn).await.unwrap();
+    assert_eq!(n, 0);
+}
+
+/// What the previous release's push.lua wrote (or, without `meta`, an apalis-style producer):
+/// the job in `{ns}:data`, its id in the single list `{ns}:active`.
+async fn push_the_old_way(conn: &mut redis::aio::MultiplexedConnection, ns: &str, meta: bool) -> String {
+    let (id, payload) = job(None, None);
+    let mut pipe = redis::pipe();
+    pipe.cmd("HSET").arg(format!("{ns}:data")).arg(&id).arg(&payload);
+    if meta {
+        pipe.cmd("HSET").arg(format!("{ns}:meta:{id}")).arg(&[
+            "attempts",
+            "0",
+            "deliveries",
+            "0",
+            "status",
+            "Pending",
+            "enqueued_at",
+            "1",
+        ]);
+    }
+    pipe.cmd("RPUSH").arg(format!("{ns}:active")).arg(&id);
+    let _: () = pipe.query_async(conn).await.unwrap();
+    id
+}
+
+/// Queues written before priorities and tenants existed drain after the upgrade: Redis jobs in
+/// the single list `{ns}:active` (also as producers with an old copy of push.lua keep pushing
+/// them), SQLite files without the new columns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queues_from_before_the_upgrade_drain_alongside_new_jobs() {
+    // Redis: what the old push.lua wrote.
+    let b = both(PriorityMode::Weighted).await;
+    let client = redis::Client::open(services().redis()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let mut old = Vec::new();
+    for _ in 0..20 {
+        old.push(push_the_old_way(&mut conn, &b.ns, true).await);
+    }
+    let (_, q) = &b.queues[0];
+    let new = push_many(q, 20, Some("t"), None).await;
+    assert_eq!(q.stats().await.unwrap().pending, 40);
+    let order = drain(q, 40).await;
+    assert_eq!(order.len(), 40);
+    // Both make progress from the start: neither waits for the other to drain.
+    let first_half = &order[..20];
+    assert!(first_half.iter().any(|id| old.contains(id)) && first_half.iter().any(|id| new.contains(id)));
+    // An old job handed back or retried stays in the old list and is still served.
+    let id = push_the_old_way(&mut conn, &b.ns, false).await;
+    q.fetch("w1", 1).await.unwrap();
+    assert_eq!(q.release("w1", std::slice::from_ref(&id)).await.unwrap(), 1);
+    assert_eq!(drain(q, 2).await, [id]);
+
+    // SQLite: a queue file of the previous release, with jobs in it.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("queue.db");
+    {
+        let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(opts).await.unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE queue_jobs (id TEXT PRIMARY KEY, payload TEXT NOT NULL, state TEXT NOT NULL, \
+             run_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, deliveries INTEGER NOT NULL DEFAULT 0, \
+             locked_by TEXT, last_error TEXT, enqueued_at INTEGER NOT NULL, done_at INTEGER); \
+             CREATE INDEX queue_jobs_due ON queue_jobs (state, run_at);",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        for i in 0..5 {
+            let (id, payload) = job(None, None);
+            sqlx::query(
+                "INSERT INTO queue_jobs (id, payload, state, run_at, enqueued_at) VALUES (?1, ?2, 'Pending', ?3, ?3)",
+            )
+            .bind(id)
+            .bind(payload)
+            .bind(i)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        pool.close().await;
+    }
+    let cfg = QueueConfig::default();
+    let q = Queue::Sqlite(SqliteQueue::open(&path, &cfg).await.unwrap());
+    push_many(&q, 5, Some("t"), Some("low")).await;
+    assert_eq!(q.stats().await.unwrap().pending_by_priority, [0, 5, 5]);
+    assert_eq!(drain(&q, 20).await.len(), 10);
+}
