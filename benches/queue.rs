@@ -6,6 +6,9 @@
 //! 1 in 10 low), so the figures include the fairness scheduling; the backlog phase then uses
 //! one tenant per job (`backlog` tenants). `--fairness`: tenant A's `backlog` jobs are queued
 //! first, then tenant B's one job; prints how many of A's jobs started before B's (c=16).
+//! `--daemons 1,2,4`: for each N, `backlog` no-op jobs drained by N workers with 16 slots each,
+//! each with its own App (its own Redis connections, worker id and data dir), as N daemons on
+//! one Redis would be; in this one process, so not pinned to cores.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -173,6 +176,32 @@ async fn main() {
     let ns = format!("qbench{}", std::process::id());
     let record: Arc<Mutex<Record>> = Arc::default();
 
+    if let Some(list) = arg("--daemons") {
+        let mut rows = Vec::new();
+        for n in list.split(',').filter_map(|v| v.parse::<usize>().ok()) {
+            let dirs: Vec<tempfile::TempDir> = (0..n).map(|_| tempfile::tempdir().expect("tempdir")).collect();
+            let mut apps = Vec::new();
+            for d in &dirs {
+                apps.push(app(&redis, &ns, d.path(), 16).await);
+            }
+            push_n(&apps[0], backlog, tenants).await;
+            record.lock().unwrap_or_else(|e| e.into_inner()).starts.clear();
+            let start = Instant::now();
+            let workers: Vec<_> = apps.iter().map(|a| spawn_worker(a, &record)).collect();
+            while record.lock().unwrap_or_else(|e| e.into_inner()).starts.len() < backlog {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            let rate = backlog as f64 / start.elapsed().as_secs_f64();
+            for (stop, worker) in workers {
+                stop.cancel();
+                let _ = worker.await;
+            }
+            rows.push(serde_json::json!({"daemons": n, "jobs": backlog, "process_per_sec": rate}));
+        }
+        cleanup(&redis, &ns).await;
+        println!("{}", serde_json::json!({"impl": "uploadd", "slots_per_daemon": 16, "scaling": rows}));
+        return;
+    }
     if std::env::args().any(|a| a == "--fairness") {
         let a16 = app(&redis, &ns, dir.path(), 16).await;
         let before = fairness(&a16, backlog, &record).await;
