@@ -20,6 +20,8 @@ import sys
 from PIL import Image
 import pillow_heif
 
+pillow_heif.register_heif_opener()  # HEIF save (and open) through Pillow
+
 ADOBE = "/usr/share/color/icc/colord/AdobeRGB1998.icc"
 
 
