@@ -197,10 +197,10 @@ impl Queue {
         if payload.len() > crate::job::MAX_PAYLOAD_BYTES {
             return Err(QueueError::Protocol("the payload is larger than 64 KiB".into()));
         }
-        placement(payload)?;
+        let place = placement(payload)?;
         match self {
             Queue::Redis(q) => q.push(task_id, payload, idempotency_key).await,
-            Queue::Sqlite(q) => q.push(task_id, payload, idempotency_key).await,
+            Queue::Sqlite(q) => q.push_placed(task_id, payload, idempotency_key, place).await,
         }
     }
 

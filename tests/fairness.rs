@@ -261,6 +261,18 @@ async fn queues_from_before_the_upgrade_drain_alongside_new_jobs() {
     q.fetch("w1", 1).await.unwrap();
     assert_eq!(q.release("w1", std::slice::from_ref(&id)).await.unwrap(), 1);
     assert_eq!(drain(q, 2).await, [id]);
+    // Meta written by hand with a priority no ring serves: handed back, the job goes to the
+    // single list, which is always served, not to a list nobody reads.
+    let id = push_the_old_way(&mut conn, &b.ns, true).await;
+    let _: () = redis::cmd("HSET")
+        .arg(format!("{}:meta:{id}", b.ns))
+        .arg(&["priority", "urgent"])
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    q.fetch("w1", 1).await.unwrap();
+    assert_eq!(q.release("w1", std::slice::from_ref(&id)).await.unwrap(), 1);
+    assert_eq!(drain(q, 2).await, [id]);
 
     // SQLite: a queue file of the previous release, with jobs in it.
     let dir = tempfile::tempdir().unwrap();

@@ -198,7 +198,14 @@ impl SqliteQueue {
         .await?)
     }
 
-    pub async fn push(&self, task_id: &str, payload: &str, idem: &str) -> Result<PushOutcome, QueueError> {
+    /// Enqueues with the placement ([`super::placement`]) the caller already read.
+    pub async fn push_placed(
+        &self,
+        task_id: &str,
+        payload: &str,
+        idem: &str,
+        (priority, tenant): (usize, String),
+    ) -> Result<PushOutcome, QueueError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM queue_idempotency WHERE expires_at < ?1").bind(now).execute(&mut *tx).await?;
@@ -214,7 +221,6 @@ impl SqliteQueue {
                 return Ok(PushOutcome::Duplicate);
             }
         }
-        let (priority, tenant) = super::placement(payload)?;
         let res = sqlx::query(
             "INSERT INTO queue_jobs (id, payload, state, run_at, enqueued_at, priority, tenant) \
              VALUES (?1, ?2, 'Pending', ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING",
@@ -587,6 +593,12 @@ fn task_info(r: &sqlx::sqlite::SqliteRow) -> Result<TaskInfo, sqlx::Error> {
 mod tests {
     use super::*;
     use crate::units::HumanDuration;
+
+    impl SqliteQueue {
+        async fn push(&self, task_id: &str, payload: &str, idem: &str) -> Result<PushOutcome, QueueError> {
+            self.push_placed(task_id, payload, idem, super::super::placement(payload)?).await
+        }
+    }
 
     async fn queue(dir: &Path) -> SqliteQueue {
         let cfg = QueueConfig {

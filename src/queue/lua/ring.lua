@@ -8,6 +8,7 @@
 -- Every operation here is O(1) or O(log n): no call walks the tenants or the jobs.
 
 local PRIORITIES = { 'high', 'normal', 'low' }
+local KNOWN = { high = true, normal = true, low = true }
 
 local function waiting_add(ns, p, t, id, now)
   redis.call('ZADD', ns .. ':q:waiting', now, id)
@@ -28,7 +29,9 @@ local function enqueue_id(ns, id, front, now)
   local meta = ns .. ':meta:' .. id
   local p = redis.call('HGET', meta, 'priority')
   local push = front and 'LPUSH' or 'RPUSH'
-  if not p then
+  -- No priority (an older push.lua), or one no ring serves (meta written by hand): the single
+  -- list, which is always served, rather than a list nobody reads.
+  if not KNOWN[p] then
     redis.call(push, ns .. ':active', id)
     return
   end
@@ -44,7 +47,7 @@ end
 local function dequeue_id(ns, id)
   local meta = ns .. ':meta:' .. id
   local p = redis.call('HGET', meta, 'priority')
-  if not p then
+  if not KNOWN[p] then
     return redis.call('LREM', ns .. ':active', 1, id)
   end
   local t = redis.call('HGET', meta, 'tenant') or ''
