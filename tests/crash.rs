@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -13,18 +13,7 @@ use uploadd::media::samples;
 
 fn spawn_daemon(env: &TestEnv, failpoints: &str) -> Child {
     require_failpoints();
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(env.data_dir().join("daemon.log"))
-        .expect("log file");
-    env.command()
-        .arg("run")
-        .env("UPLOADD_FAILPOINTS", failpoints)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("spawn uploadd run")
+    env.spawn_daemon_in(env.data_dir(), failpoints)
 }
 
 fn kill9(mut child: Child) {

@@ -309,3 +309,24 @@ async fn queues_from_before_the_upgrade_drain_alongside_new_jobs() {
     assert_eq!(q.stats().await.unwrap().pending_by_priority, [0, 5, 5]);
     assert_eq!(drain(&q, 20).await.len(), 10);
 }
+
+/// An ack remembers the id in `{ns}:done`, trimmed to the newest `max_done` (one call per ack:
+/// the trim must neither keep one too many nor drop the newest).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_done_set_keeps_exactly_the_newest_max_done_ids() {
+    let ns = format!("done-{}", Uuid::now_v7().simple());
+    let cfg = QueueConfig { namespace: ns.clone(), max_done: 3, ..QueueConfig::default() };
+    let q = Queue::Redis(RedisQueue::connect(services().redis(), &cfg).await.unwrap());
+    let ids = push_many(&q, 5, None, None).await;
+    let mut conn = redis::Client::open(services().redis()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    for (n, id) in drain(&q, 5).await.iter().enumerate() {
+        assert_eq!(*id, ids[n], "one tenant, one priority: first in, first out");
+    }
+    let done: Vec<String> =
+        redis::cmd("ZRANGE").arg(format!("{ns}:done")).arg(0).arg(-1).query_async(&mut conn).await.unwrap();
+    let mut newest = ids[2..].to_vec();
+    newest.sort();
+    let mut got = done.clone();
+    got.sort();
+    assert_eq!(got, newest, "exactly the three newest acks are remembered: {done:?}");
+}

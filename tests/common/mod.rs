@@ -179,6 +179,26 @@ impl TestEnv {
 
     /// A command running the real binary with this environment.
     pub fn command(&self) -> std::process::Command {
+        self.command_in(self.dir.path())
+    }
+
+    /// `uploadd run` in `data_dir` with `UPLOADD_FAILPOINTS=failpoints`, its log appended to
+    /// `data_dir/daemon.log`.
+    pub fn spawn_daemon_in(&self, data_dir: &Path, failpoints: &str) -> std::process::Child {
+        let log =
+            std::fs::OpenOptions::new().create(true).append(true).open(data_dir.join("daemon.log")).expect("log file");
+        self.command_in(data_dir)
+            .arg("run")
+            .env("UPLOADD_FAILPOINTS", failpoints)
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn uploadd run")
+    }
+
+    /// The same, with another data directory: another host of the same cluster (its own
+    /// temp files and worker id, the same queue, database and store).
+    pub fn command_in(&self, data_dir: &Path) -> std::process::Command {
         use std::os::unix::process::CommandExt;
         let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_uploadd"));
         // A daemon never outlives the test that started it, even when the test panics.
@@ -189,7 +209,7 @@ impl TestEnv {
                 Ok(())
             });
         }
-        c.arg("--data-dir").arg(self.dir.path());
+        c.arg("--data-dir").arg(data_dir);
         for (k, v) in &self.vars {
             c.env(k, v);
         }

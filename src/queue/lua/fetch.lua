@@ -35,17 +35,19 @@ local function fetch(ns, worker, max, now, weights)
     elseif not payload then
       redis.call('DEL', meta)
     else
-      local holder = redis.call('HGET', meta, 'locked_by')
+      -- One read of the fields this needs (attempts and enqueued_at are not changed below).
+      local m = redis.call('HMGET', meta, 'locked_by', 'status', 'attempts', 'enqueued_at')
+      local holder = m[1]
       local held = false
-      if holder and redis.call('HGET', meta, 'status') == 'Running' then
+      if holder and m[2] == 'Running' then
         held = redis.call('SISMEMBER', ns .. ':inflight:' .. holder, id) == 1
       end
       if not held then
         redis.call('SADD', inflight, id)
         local deliveries = redis.call('HINCRBY', meta, 'deliveries', 1)
         redis.call('HSET', meta, 'status', 'Running', 'locked_by', worker, 'locked_at', now)
-        local attempts = tonumber(redis.call('HGET', meta, 'attempts') or '0') or 0
-        local enqueued_at = redis.call('HGET', meta, 'enqueued_at') or tostring(now)
+        local attempts = tonumber(m[3] or '0') or 0
+        local enqueued_at = m[4] or tostring(now)
         out[#out + 1] = { id, payload, attempts, deliveries, enqueued_at }
       end
     end

@@ -26,8 +26,8 @@ end
 
 -- Puts job `id` back in its queue: at the front (handed back, never ran) or the back.
 local function enqueue_id(ns, id, front, now)
-  local meta = ns .. ':meta:' .. id
-  local p = redis.call('HGET', meta, 'priority')
+  local pt = redis.call('HMGET', ns .. ':meta:' .. id, 'priority', 'tenant')
+  local p = pt[1]
   local push = front and 'LPUSH' or 'RPUSH'
   -- No priority (an older push.lua), or one no ring serves (meta written by hand): the single
   -- list, which is always served, rather than a list nobody reads.
@@ -35,7 +35,7 @@ local function enqueue_id(ns, id, front, now)
     redis.call(push, ns .. ':active', id)
     return
   end
-  local t = redis.call('HGET', meta, 'tenant') or ''
+  local t = pt[2] or ''
   local q = ns .. ':q:' .. p
   if redis.call(push, q .. ':t:' .. t, id) == 1 then
     redis.call(push, q .. ':ring', t)
@@ -45,12 +45,12 @@ end
 
 -- Removes a waiting job from its queue (operator cancel). Returns 1 if it was waiting.
 local function dequeue_id(ns, id)
-  local meta = ns .. ':meta:' .. id
-  local p = redis.call('HGET', meta, 'priority')
+  local pt = redis.call('HMGET', ns .. ':meta:' .. id, 'priority', 'tenant')
+  local p = pt[1]
   if not KNOWN[p] then
     return redis.call('LREM', ns .. ':active', 1, id)
   end
-  local t = redis.call('HGET', meta, 'tenant') or ''
+  local t = pt[2] or ''
   local q = ns .. ':q:' .. p
   if redis.call('LREM', q .. ':t:' .. t, 1, id) == 0 then
     return 0

@@ -27,9 +27,8 @@ local function settle(ns, worker, id, now, action, run_at, message, keep)
     redis.call('HDEL', ns .. ':data', id)
     redis.call('DEL', meta)
     redis.call('ZADD', ns .. ':done', now, id)
-    for _, old in ipairs(trim(ns .. ':done')) do
-      redis.call('ZREM', ns .. ':done', old)
-    end
+    -- The oldest beyond `keep` go, in one call (nothing else refers to them).
+    redis.call('ZREMRANGEBYRANK', ns .. ':done', 0, -keep - 1)
   elseif action == 'retry' then
     redis.call('HINCRBY', meta, 'attempts', 1)
     redis.call('HSET', meta, 'status', 'Failed', 'last_error', message, 'run_at', run_at)
