@@ -12,11 +12,19 @@ local function fetch(ns, worker, max, now, weights)
   local inflight = ns .. ':inflight:' .. worker
   local scheduled = ns .. ':scheduled'
   redis.call('ZADD', ns .. ':workers', now, inflight)
-  local due = redis.call('ZRANGEBYSCORE', scheduled, '-inf', now, 'LIMIT', 0, 1000)
-  for _, id in ipairs(due) do
-    redis.call('ZREM', scheduled, id)
-    redis.call('HSET', ns .. ':meta:' .. id, 'status', 'Pending')
-    enqueue_id(ns, id, false, now)
+  -- The earliest scheduled job: only when it is due are the due ones moved (one call, not two,
+  -- when nothing is due). Taking jobs below never touches the scheduled set, so it is also the
+  -- next due time returned.
+  local head = redis.call('ZRANGE', scheduled, 0, 0, 'WITHSCORES')
+  local earliest = tonumber(head[2] or '')
+  if earliest and earliest <= now then
+    local due = redis.call('ZRANGEBYSCORE', scheduled, '-inf', now, 'LIMIT', 0, 1000)
+    for _, id in ipairs(due) do
+      redis.call('ZREM', scheduled, id)
+      redis.call('HSET', ns .. ':meta:' .. id, 'status', 'Pending')
+      enqueue_id(ns, id, false, now)
+    end
+    head = redis.call('ZRANGE', scheduled, 0, 0, 'WITHSCORES')
   end
   local out = {}
   local invalid = {}
@@ -52,8 +60,5 @@ local function fetch(ns, worker, max, now, weights)
       end
     end
   end
-  local first = redis.call('ZRANGE', scheduled, 0, 0, 'WITHSCORES')
-  local next_due = false
-  if first[2] then next_due = first[2] end
-  return { out, next_due, invalid }
+  return { out, head[2] or false, invalid }
 end
