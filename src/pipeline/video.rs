@@ -10,6 +10,7 @@
 //! `RIFF` header) reaches ffprobe, whose forced demuxer finds no video in it: rejected `corrupt`.
 
 mod ffmpeg;
+mod tonemap;
 
 use std::path::Path;
 use std::time::Duration;
@@ -59,6 +60,10 @@ pub struct VideoInfo {
     /// Dolby Vision profile, when the stream carries a configuration record.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dolby_vision_profile: Option<u32>,
+    /// The brightest the stream says it gets (MaxCLL, else the mastering display's peak), in
+    /// units of SDR white (100 cd/m²): what the tone mapping compresses to SDR white.
+    #[serde(skip)]
+    pub hdr_peak: Option<f64>,
 }
 
 impl VideoInfo {
@@ -120,6 +125,16 @@ pub fn parse_probe(json: &[u8]) -> Result<VideoInfo, String> {
         .and_then(|l| l.iter().find(|sd| sd["side_data_type"].as_str().is_some_and(|t| t.contains("DOVI"))));
     let dolby_vision_profile = dovi.and_then(|d| d["dv_profile"].as_u64()).and_then(|p| u32::try_from(p).ok());
     let dv_compat = dovi.and_then(|d| d["dv_bl_signal_compatibility_id"].as_u64());
+    let side_data = video["side_data_list"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let fraction = |v: &serde_json::Value| {
+        let t = v.as_str()?;
+        let (a, b) = t.split_once('/').unwrap_or((t, "1"));
+        let (a, b) = (a.parse::<f64>().ok()?, b.parse::<f64>().ok()?);
+        (b > 0.0).then(|| a / b)
+    };
+    let max_cll = side_data.iter().find_map(|sd| sd["max_content"].as_f64());
+    let mastering_peak = side_data.iter().find_map(|sd| fraction(&sd["max_luminance"]));
+    let hdr_peak = max_cll.or(mastering_peak).filter(|n| n.is_finite() && *n > 0.0).map(|n| n / 100.0);
     let hdr = match (color_transfer.as_deref(), dv_compat) {
         (Some("smpte2084"), _) | (_, Some(1 | 6)) => Some("pq"),
         (Some("arib-std-b67"), _) | (_, Some(4)) => Some("hlg"),
@@ -142,6 +157,7 @@ pub fn parse_probe(json: &[u8]) -> Result<VideoInfo, String> {
         color_space,
         hdr,
         dolby_vision_profile,
+        hdr_peak,
     })
 }
 
@@ -259,7 +275,8 @@ pub async fn run(a: &Attempt<'_>, fetched: &Fetched, detected: &Detected) -> Res
         )
     })?;
     let encodes = encodes(a.profile, &info, &a.dir);
-    let picture = picture(cfg, a.profile, &info);
+    let mut picture = picture(cfg, a.profile, &info);
+    picture.tone = with_lut(app, &a.dir, picture.tone, info.hdr_peak).await?;
     // ffmpeg's runs have their own limits; the attempt's deadline makes room for them, so
     // `worker.job_timeout` is never shorter than the transcode the profile allows.
     let limit = transcode_limit(cfg, info.duration_secs, encodes.len());
@@ -313,7 +330,37 @@ pub fn tone(cfg: &VideoConfig, hdr: crate::config::Hdr, info: &VideoInfo) -> Ton
         transfer: transfer.into(),
         primaries: pick(&info.color_primaries, &["bt2020", "bt709", "smpte432", "smpte431"], "bt2020"),
         matrix: pick(&info.color_space, &["bt2020nc", "bt2020c", "bt709"], "bt2020nc"),
+        lut: None,
     }
+}
+
+/// An HDR → SDR tone with its 3D LUT written into the job directory (once per job: the poster
+/// and the transcode share it), computed on the CPU pool. A source the LUT does not cover, or
+/// a job directory whose path a filter string cannot hold as it is, keeps the zscale chain.
+async fn with_lut(app: &App, dir: &JobDir, tone: Tone, peak: Option<f64>) -> Result<Tone, Failure> {
+    let Tone::ToSdr { operator, transfer, primaries, matrix, lut: None } = tone else {
+        return Ok(tone);
+    };
+    let path = dir.file("tonemap.cube");
+    let covered = tonemap::swscale_matrix(&matrix).is_some() && tonemap::filter_safe(&path);
+    let mut lut = None;
+    if covered && tokio::fs::metadata(&path).await.is_ok() {
+        lut = Some(path);
+    } else if covered {
+        let (t, p, o) = (transfer.clone(), primaries.clone(), operator.clone());
+        let text = app
+            .cpu
+            .run(move || tonemap::cube(&t, &p, &o, peak.unwrap_or(tonemap::DEFAULT_PEAK)))
+            .await
+            .map_err(|e| Failure::transient(Stage::Video, Reason::CpuPool, e.to_string()))?;
+        if let Some(text) = text {
+            tokio::fs::write(&path, text).await.map_err(|e| {
+                Failure::transient(Stage::Video, Reason::TempUnavailable, format!("writing the tone-mapping LUT: {e}"))
+            })?;
+            lut = Some(path);
+        }
+    }
+    Ok(Tone::ToSdr { operator, transfer, primaries, matrix, lut })
 }
 
 /// The profile's duration and pixel limits, from the probe; and what cannot be shown right.
@@ -465,7 +512,7 @@ pub async fn extract_frame(
     let tone = match tone(cfg, crate::config::Hdr::Tonemap, info) {
         // A kept-HDR video's poster is tone-mapped all the same: a JPEG is SDR.
         Tone::KeepHdr { .. } => Tone::Sdr,
-        t => t,
+        t => with_lut(app, dir, t, info.hdr_peak).await?,
     };
     // A seek past the only frame (a one-frame WebM, a still with a long declared duration)
     // yields no frame and no error: try once more from the start before calling it corrupt.
@@ -585,6 +632,24 @@ mod tests {
         assert!(parse_probe(b"not json").is_err());
         assert_eq!(parse_probe(br#"{"streams":[],"format":{}}"#).unwrap_err(), "no streams");
         assert!(parse_probe(br#"{"streams":[{"codec_type":"video","width":10,"height":10}],"format":{}}"#).is_err());
+        assert_eq!(i.hdr_peak, None);
+    }
+
+    #[test]
+    fn the_hdr_peak_comes_from_maxcll_else_the_mastering_display() {
+        let clip = |side: &str| {
+            format!(
+                r#"{{"streams":[{{"codec_type":"video","codec_name":"hevc","width":3840,"height":2160,
+                "color_transfer":"smpte2084","side_data_list":[{side}]}}],"format":{{"duration":"5"}}}}"#
+            )
+        };
+        let mastering = r#"{"side_data_type":"Mastering display metadata","max_luminance":"40000000/10000"}"#;
+        let cll = r#"{"side_data_type":"Content light level metadata","max_content":1600,"max_average":400}"#;
+        let peak = |side: &str| parse_probe(clip(side).as_bytes()).unwrap().hdr_peak;
+        assert_eq!(peak(mastering), Some(40.0));
+        assert_eq!(peak(&format!("{mastering},{cll}")), Some(16.0));
+        assert_eq!(peak(r#"{"side_data_type":"Content light level metadata","max_content":0}"#), None);
+        assert_eq!(peak(r#"{"side_data_type":"Mastering display metadata","max_luminance":"1/0"}"#), None);
     }
 
     #[test]

@@ -50,7 +50,9 @@ pub enum Tone {
     /// SDR in, SDR out: pixels pass as they are.
     Sdr,
     /// HDR tone-mapped to 8-bit BT.709 SDR by `operator`; the source's tags in zscale's names.
-    ToSdr { operator: String, transfer: String, primaries: String, matrix: String },
+    /// With `lut` (written by the video stage, see `tonemap.rs`) through ffmpeg's `lut3d`;
+    /// without, through the zscale chain.
+    ToSdr { operator: String, transfer: String, primaries: String, matrix: String, lut: Option<std::path::PathBuf> },
     /// HDR kept (HEVC Main 10, the source's transfer: `smpte2084` or `arib-std-b67`).
     KeepHdr { transfer: String },
 }
@@ -84,6 +86,14 @@ fn tonemap_chain(operator: &str, transfer: &str, primaries: &str, matrix: &str) 
     )
 }
 
+/// The LUT file and swscale's name of the source matrix, when `tone` goes through `lut3d`.
+fn lut_of(tone: &Tone) -> Option<(&Path, &'static str)> {
+    match tone {
+        Tone::ToSdr { lut: Some(lut), matrix, .. } => Some((lut.as_path(), super::tonemap::swscale_matrix(matrix)?)),
+        _ => None,
+    }
+}
+
 /// The `-vf` of one output: frame rate, size, colours.
 fn video_filter(e: &Encode, picture: &Picture) -> String {
     let mut f = String::new();
@@ -92,9 +102,18 @@ fn video_filter(e: &Encode, picture: &Picture) -> String {
     }
     // ffmpeg applies the rotation (autorotate) before this filter, so w×h is upright.
     f.push_str(&format!("scale={}:{}:flags=lanczos", e.width, e.height));
+    if let Some((lut, m)) = lut_of(&picture.tone) {
+        // Scaled and converted to 16-bit RGB in one swscale pass, mapped, back to 4:2:0.
+        f.push_str(&format!(
+            ":in_color_matrix={m},format=gbrp16le,lut3d=file={}:interp=tetrahedral,\
+             scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
+            lut.display()
+        ));
+        return f;
+    }
     match &picture.tone {
         Tone::Sdr => f.push_str(",format=yuv420p"),
-        Tone::ToSdr { operator, transfer, primaries, matrix } => {
+        Tone::ToSdr { operator, transfer, primaries, matrix, .. } => {
             f.push(',');
             f.push_str(&tonemap_chain(operator, transfer, primaries, matrix));
             f.push_str(",zscale=t=bt709:m=bt709:r=tv,format=yuv420p");
@@ -280,11 +299,23 @@ pub fn poster_args(
     input_opts.extend([s("-ss"), format!("{at_secs:.3}")]);
     args.extend(safe_input(demuxer, input, &input_opts));
     args.extend([s("-map"), s("0:V:0")]);
-    if let Tone::ToSdr { operator, transfer, primaries, matrix } = tone {
-        args.extend([
-            s("-vf"),
-            format!("{},zscale=t=bt709,format=gbrp", tonemap_chain(operator, transfer, primaries, matrix)),
-        ]);
+    match (tone, lut_of(tone)) {
+        (_, Some((lut, m))) => {
+            args.extend([
+                s("-vf"),
+                format!(
+                    "scale=in_color_matrix={m},format=gbrp16le,lut3d=file={}:interp=tetrahedral,format=gbrp",
+                    lut.display()
+                ),
+            ]);
+        }
+        (Tone::ToSdr { operator, transfer, primaries, matrix, .. }, None) => {
+            args.extend([
+                s("-vf"),
+                format!("{},zscale=t=bt709,format=gbrp", tonemap_chain(operator, transfer, primaries, matrix)),
+            ]);
+        }
+        (Tone::Sdr | Tone::KeepHdr { .. }, None) => {}
     }
     args.extend([
         s("-frames:v"),
@@ -353,25 +384,30 @@ mod tests {
         assert!(position(&commands[2], "-ss") < position(&commands[2], "-i"), "posters seek before the input");
     }
 
-    fn hlg() -> Tone {
-        Tone::ToSdr {
-            operator: "mobius".into(),
-            transfer: "arib-std-b67".into(),
-            primaries: "bt2020".into(),
-            matrix: "bt2020nc".into(),
-        }
-    }
-
-    #[test]
-    fn hdr_is_scaled_first_then_tone_mapped_and_tagged_bt709() {
-        let e = Encode {
+    fn encode_720p() -> Encode {
+        Encode {
             name: "video".into(),
             path: PathBuf::from("/tmp/o.mp4"),
             width: 1280,
             height: 720,
             crf: 23,
             codec: VideoCodec::H264,
-        };
+        }
+    }
+
+    fn hlg() -> Tone {
+        Tone::ToSdr {
+            operator: "mobius".into(),
+            transfer: "arib-std-b67".into(),
+            primaries: "bt2020".into(),
+            matrix: "bt2020nc".into(),
+            lut: None,
+        }
+    }
+
+    #[test]
+    fn hdr_is_scaled_first_then_tone_mapped_and_tagged_bt709() {
+        let e = encode_720p();
         let f = video_filter(&e, &Picture { tone: hlg(), fps: Some(60.0) });
         let (fps, scale, tonemap) =
             (f.find("fps=").unwrap(), f.find("scale=1280:720").unwrap(), f.find("tonemap=").unwrap());
@@ -386,6 +422,42 @@ mod tests {
         assert_eq!(keep[position(&keep, "-color_trc") + 1], "smpte2084");
         let av1 = Encode { codec: VideoCodec::Av1, ..e };
         assert_eq!(codec_args(&VideoConfig::default(), "veryfast", &av1, &Tone::Sdr)[1], "libsvtav1");
+    }
+
+    #[test]
+    fn a_tone_with_a_lut_goes_through_lut3d_unless_swscale_cannot_read_the_matrix() {
+        let e = encode_720p();
+        let with_lut = |matrix: &str| Tone::ToSdr {
+            operator: "mobius".into(),
+            transfer: "smpte2084".into(),
+            primaries: "bt2020".into(),
+            matrix: matrix.into(),
+            lut: Some(PathBuf::from("/tmp/job/tonemap.cube")),
+        };
+        let f = video_filter(&e, &Picture { tone: with_lut("bt2020nc"), fps: None });
+        assert_eq!(
+            f,
+            "scale=1280:720:flags=lanczos:in_color_matrix=bt2020,format=gbrp16le,\
+             lut3d=file=/tmp/job/tonemap.cube:interp=tetrahedral,scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"
+        );
+        let poster = poster_args(
+            &VideoConfig::default(),
+            "mov",
+            Path::new("/tmp/in"),
+            1.0,
+            Path::new("/tmp/f.png"),
+            &with_lut("bt2020nc"),
+        );
+        let vf = &poster[position(&poster, "-vf") + 1];
+        assert!(
+            vf.contains("in_color_matrix=bt2020,")
+                && vf.contains("lut3d=file=/tmp/job/tonemap.cube")
+                && vf.ends_with("format=gbrp"),
+            "{vf}"
+        );
+        // Constant-luminance BT.2020: swscale has no such matrix, zscale does.
+        let cl = video_filter(&e, &Picture { tone: with_lut("bt2020c"), fps: None });
+        assert!(cl.contains("zscale=tin=smpte2084:pin=bt2020:min=bt2020c") && !cl.contains("lut3d"), "{cl}");
     }
 
     #[test]
