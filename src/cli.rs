@@ -33,7 +33,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the daemon: take jobs from the queue until SIGTERM/SIGINT.
-    Run,
+    Run {
+        /// Serve only these lanes (`image`, `video`, comma-separated): e.g. video work on a
+        /// separate, bigger machine. Overrides `worker.lanes`.
+        #[arg(long, value_delimiter = ',', value_name = "LANE")]
+        lanes: Vec<String>,
+    },
     /// Put a local file under the incoming prefix and enqueue it; prints the upload id last.
     Enqueue {
         path: PathBuf,
@@ -184,8 +189,14 @@ pub fn heif_decode(cli: &Cli) -> Option<ExitCode> {
 }
 
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
-    let cfg = load_config(&cli)?;
+    let mut cfg = load_config(&cli)?;
     let Cli { config, data_dir, command } = cli;
+    if let Command::Run { lanes } = &command
+        && !lanes.is_empty()
+    {
+        cfg.worker.lanes.clone_from(lanes);
+        cfg.served_lanes().context("invalid --lanes")?;
+    }
     match command {
         Command::CheckConfig => check_config(cfg).await,
         Command::HeifDecode { .. } => Err(anyhow::anyhow!("heif-decode runs before the configuration is loaded")),
@@ -193,7 +204,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             uploadd::telemetry::init(&cfg.log, Some("error"));
             doctor(cfg, json).await
         }
-        Command::Run => {
+        Command::Run { .. } => {
             let handle = uploadd::telemetry::init(&cfg.log, None);
             // Signal handlers before anything else: a stop while connecting is a clean stop.
             let mut signals = uploadd::daemon::Signals::install()?;
@@ -389,19 +400,20 @@ async fn jobs(app: &Arc<App>, action: JobsAction) -> Result<ExitCode> {
                     println!("{}", serde_json::to_string(t)?);
                 }
             } else {
-                let table: Vec<[String; 5]> = tasks
+                let table: Vec<[String; 6]> = tasks
                     .iter()
                     .map(|t| {
                         [
                             p(&t.id),
                             t.state.clone(),
                             t.priority.clone().unwrap_or_else(|| "normal".into()),
+                            t.lane.clone(),
                             t.attempts.to_string(),
                             p(t.last_error.as_deref().unwrap_or("")),
                         ]
                     })
                     .collect();
-                print_columns(["TASK ID", "STATE", "PRIORITY", "ATTEMPTS", "LAST ERROR"], &table);
+                print_columns(["TASK ID", "STATE", "PRIORITY", "LANE", "ATTEMPTS", "LAST ERROR"], &table);
                 eprintln!("{} job(s) of tenant {} waiting", tasks.len(), p(&tenant));
             }
             Ok(ExitCode::SUCCESS)
@@ -415,6 +427,7 @@ async fn jobs(app: &Arc<App>, action: JobsAction) -> Result<ExitCode> {
                     "pending:   {} (high {}, normal {}, low {})",
                     s.pending, s.pending_by_priority[0], s.pending_by_priority[1], s.pending_by_priority[2]
                 );
+                println!("lanes:     image {}, video {}", s.pending_by_lane[0], s.pending_by_lane[1]);
                 println!(
                     "scheduled: {}\nrunning:   {}\ndead:      {}\nworkers:   {}",
                     s.scheduled, s.running, s.dead, s.workers

@@ -174,6 +174,13 @@ impl Config {
         if self.worker.concurrency == 0 || self.worker.concurrency > 1024 {
             return Err(key_err("worker.concurrency", "must be between 1 and 1024"));
         }
+        if self.worker.image_concurrency > 1024 {
+            return Err(key_err("worker.image_concurrency", "must be between 0 (= worker.concurrency) and 1024"));
+        }
+        if self.worker.video_concurrency > 1024 {
+            return Err(key_err("worker.video_concurrency", "must be between 0 (= video.concurrency) and 1024"));
+        }
+        self.served_lanes()?;
         if self.retry.max_attempts == 0 {
             return Err(key_err("retry.max_attempts", "must be at least 1"));
         }
@@ -297,6 +304,33 @@ impl Config {
     }
 
     /// Empty → the embedded SQLite queue file.
+    /// The lanes `worker.lanes` names, in a fixed order, each once.
+    pub fn served_lanes(&self) -> Result<Vec<crate::formats::Lane>, ConfigError> {
+        let mut out = Vec::new();
+        for name in &self.worker.lanes {
+            let lane = crate::formats::Lane::parse(name)
+                .ok_or_else(|| key_err("worker.lanes", format!("unknown lane {name:?} (lanes are image and video)")))?;
+            if !out.contains(&lane) {
+                out.push(lane);
+            }
+        }
+        if out.is_empty() {
+            return Err(key_err("worker.lanes", "must name at least one lane (image, video)"));
+        }
+        out.sort_by_key(|l| l.index());
+        Ok(out)
+    }
+
+    /// Jobs of `lane` one daemon runs at once.
+    pub fn lane_concurrency(&self, lane: crate::formats::Lane) -> usize {
+        match lane {
+            crate::formats::Lane::Image if self.worker.image_concurrency > 0 => self.worker.image_concurrency,
+            crate::formats::Lane::Image => self.worker.concurrency,
+            crate::formats::Lane::Video if self.worker.video_concurrency > 0 => self.worker.video_concurrency,
+            crate::formats::Lane::Video => self.video.concurrency,
+        }
+    }
+
     pub fn queue_location(&self) -> QueueLocation {
         let url = &self.queue.url;
         if url.starts_with("redis://") || url.starts_with("rediss://") {

@@ -262,6 +262,10 @@ async fn sample_queue(app: Arc<App>, stop: CancellationToken) {
                 for (p, n) in crate::queue::PRIORITIES.iter().zip(s.pending_by_priority) {
                     app.metrics.queue_pending.with_label_values(&[p]).set(i64::try_from(n).unwrap_or(i64::MAX));
                 }
+                for (lane, n) in crate::queue::Lane::ALL.iter().zip(s.pending_by_lane) {
+                    let gauge = app.metrics.queue_lane_pending.with_label_values(&[lane.as_str()]);
+                    gauge.set(i64::try_from(n).unwrap_or(i64::MAX));
+                }
                 let age = if s.oldest_pending_ms > 0 {
                     (crate::units::now_ms() - s.oldest_pending_ms).max(0) as f64 / 1000.0
                 } else {

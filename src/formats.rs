@@ -14,6 +14,46 @@ pub enum Family {
     Video,
 }
 
+/// Work is split by kind so that one kind never waits for another's capacity: each lane has
+/// its own lists and is fetched on its own (its own worker loop and `worker.*_concurrency`).
+/// A job's lane is chosen at enqueue (`queue::lane_of`); when the detected type disagrees, the
+/// job moves lanes (`queue::Settle::Move`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lane {
+    Image,
+    Video,
+}
+
+impl Lane {
+    pub const ALL: [Lane; 2] = [Lane::Image, Lane::Video];
+
+    /// The name in configuration, the CLI, metrics and Redis (`meta.lane`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lane::Image => "image",
+            Lane::Video => "video",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lane> {
+        Lane::ALL.into_iter().find(|l| l.as_str() == s.trim())
+    }
+
+    /// The lane that processes a media family.
+    pub fn of(family: Family) -> Lane {
+        match family {
+            Family::Image => Lane::Image,
+            Family::Video => Lane::Video,
+        }
+    }
+
+    /// Index in [`Lane::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// The image decoders uploadd has (the `format` of an image's recorded facts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

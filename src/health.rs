@@ -1,6 +1,6 @@
-//! Liveness: what `/healthz` and the systemd watchdog judge. "Wedged" means the fetch loop
-//! has not come round while one of its job slots was free; slots held by running jobs or by
-//! settlements waiting out a queue outage are not a wedge.
+//! Liveness: what `/healthz` and the systemd watchdog judge. "Wedged" means a lane's fetch
+//! loop has not come round while one of its job slots was free; slots held by running jobs or
+//! by settlements waiting out a queue outage are not a wedge.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -13,27 +13,43 @@ use crate::units::now_ms;
 #[derive(Debug, Default)]
 pub struct Health {
     worker_running: AtomicBool,
-    last_loop_ms: AtomicI64,
     last_tick_ms: AtomicI64,
-    /// The running worker's job slots: while none is free the fetch loop rightly waits.
-    slots: std::sync::Mutex<Option<Arc<tokio::sync::Semaphore>>>,
+    /// One per lane the worker serves.
+    loops: std::sync::Mutex<Vec<Arc<LoopHealth>>>,
 }
 
-impl Health {
-    pub fn worker_started(&self, slots: Arc<tokio::sync::Semaphore>) {
-        *self.slots.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(slots);
-        self.worker_running.store(true, Ordering::Relaxed);
-        self.loop_alive();
+/// One lane's fetch loop.
+#[derive(Debug)]
+pub struct LoopHealth {
+    name: &'static str,
+    last_loop_ms: AtomicI64,
+    /// The loop's job slots: while none is free the fetch loop rightly waits.
+    slots: Arc<tokio::sync::Semaphore>,
+}
+
+impl LoopHealth {
+    /// The fetch loop came round (or is waiting for work).
+    pub fn alive(&self) {
+        self.last_loop_ms.store(now_ms(), Ordering::Relaxed);
     }
 
     /// Every slot is held: by running jobs, by settlements waiting for the queue to come back,
     /// or by a fetch in progress (each bounded by `job_timeout` or the queue's timeouts).
     fn all_slots_busy(&self) -> bool {
-        self.slots
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .as_ref()
-            .is_some_and(|s| s.available_permits() == 0)
+        self.slots.available_permits() == 0
+    }
+}
+
+impl Health {
+    /// Registers a lane's fetch loop; it reports through the returned handle.
+    pub fn loop_started(&self, name: &'static str, slots: Arc<tokio::sync::Semaphore>) -> Arc<LoopHealth> {
+        let l = Arc::new(LoopHealth { name, last_loop_ms: AtomicI64::new(now_ms()), slots });
+        self.loops.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(l.clone());
+        l
+    }
+
+    pub fn worker_started(&self) {
+        self.worker_running.store(true, Ordering::Relaxed);
     }
 
     /// How long the fetch loop may go without coming round while it has free slots: longer
@@ -43,10 +59,7 @@ impl Health {
     }
     pub fn worker_stopped(&self) {
         self.worker_running.store(false, Ordering::Relaxed);
-    }
-    /// The fetch loop came round (or is waiting for work).
-    pub fn loop_alive(&self) {
-        self.last_loop_ms.store(now_ms(), Ordering::Relaxed);
+        self.loops.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
     }
     /// The runtime ran a timer task.
     pub fn tick(&self) {
@@ -60,9 +73,15 @@ impl Health {
             return Some("the worker loop is not running".into());
         }
         let stall_ms = i64::try_from(stall.as_millis()).unwrap_or(i64::MAX);
-        let idle_for = now_ms() - self.last_loop_ms.load(Ordering::Relaxed);
-        if idle_for > stall_ms && !self.all_slots_busy() {
-            return Some(format!("the worker loop has not run for {}s with free slots", idle_for / 1000));
+        for l in self.loops.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter() {
+            let idle_for = now_ms() - l.last_loop_ms.load(Ordering::Relaxed);
+            if idle_for > stall_ms && !l.all_slots_busy() {
+                return Some(format!(
+                    "the worker loop ({} lane) has not run for {}s with free slots",
+                    l.name,
+                    idle_for / 1000
+                ));
+            }
         }
         let tick = self.last_tick_ms.load(Ordering::Relaxed);
         if tick > 0 && now_ms() - tick > stall_ms {

@@ -20,6 +20,7 @@ pub struct Metrics {
     pub in_flight: IntGauge,
     pub queue_jobs: IntGaugeVec,
     pub queue_pending: IntGaugeVec,
+    pub queue_lane_pending: IntGaugeVec,
     pub queue_oldest_age: Gauge,
     pub queue_errors: IntCounter,
     pub requeued: IntCounterVec,
@@ -82,6 +83,10 @@ impl Metrics {
             queue_pending: must(IntGaugeVec::new(
                 Opts::new("uploadd_queue_pending_jobs", "Jobs waiting in the queue by priority (high, normal, low)."),
                 &["priority"],
+            )),
+            queue_lane_pending: must(IntGaugeVec::new(
+                Opts::new("uploadd_queue_lane_pending_jobs", "Jobs waiting in the queue by lane (image, video)."),
+                &["lane"],
             )),
             queue_oldest_age: must(Gauge::new(
                 "uploadd_queue_oldest_pending_age_seconds",
@@ -158,7 +163,8 @@ impl Metrics {
                 Opts::new(
                     "uploadd_jobs_deferred_total",
                     "Jobs handed back without spending an attempt, by cause (a dependency that was down, or \
-                     video_capacity when every transcode slot was busy).",
+                     video_capacity when every transcode slot was busy, lane_move when the detected type \
+                     belonged to the other lane).",
                 ),
                 &["cause"],
             )),
@@ -178,6 +184,7 @@ impl Metrics {
         reg(Box::new(m.in_flight.clone()));
         reg(Box::new(m.queue_jobs.clone()));
         reg(Box::new(m.queue_pending.clone()));
+        reg(Box::new(m.queue_lane_pending.clone()));
         reg(Box::new(m.queue_oldest_age.clone()));
         reg(Box::new(m.queue_errors.clone()));
         reg(Box::new(m.requeued.clone()));
@@ -203,6 +210,7 @@ impl Metrics {
             m.deferred.with_label_values(&[dep.as_str()]);
         }
         m.deferred.with_label_values(&["video_capacity"]);
+        m.deferred.with_label_values(&["lane_move"]);
         let build = must(IntGaugeVec::new(
             Opts::new("uploadd_build_info", "Build information; the value is always 1."),
             &["version"],
@@ -216,6 +224,9 @@ impl Metrics {
         }
         for priority in crate::queue::PRIORITIES {
             m.queue_pending.with_label_values(&[priority]);
+        }
+        for lane in crate::formats::Lane::ALL {
+            m.queue_lane_pending.with_label_values(&[lane.as_str()]);
         }
         for stage in crate::outcome::Stage::ALL {
             m.stage_duration.with_label_values(&[stage.as_str()]);

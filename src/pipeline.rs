@@ -47,6 +47,8 @@ pub enum JobOutcome {
     /// Not now, through no fault of the job (e.g. every transcode slot is busy): hand it back
     /// for `after` without spending an attempt.
     Defer { upload_id: Option<Uuid>, reason: String, after: std::time::Duration },
+    /// The detected type belongs to another lane: wait there (no attempt spent).
+    Move { upload_id: Uuid, lane: crate::queue::Lane },
 }
 
 /// Why a video job went back to the queue, and how soon it is due again.
@@ -146,15 +148,21 @@ pub async fn run_delivery(app: &Arc<App>, d: &Delivery) -> JobOutcome {
         app.metrics.deferred.with_label_values(&["video_capacity"]).inc();
         return JobOutcome::Defer { upload_id: Some(id), reason: VIDEO_BUSY.into(), after: VIDEO_BUSY_WAIT };
     }
-    let result = run_attempt(app, &job, row.scanned_sha256.clone()).await;
+    let result = run_attempt(app, &job, row.scanned_sha256.clone(), d.lane).await;
     let f = match result {
         Ok(status) | Err(Stop::Finished(status)) => {
+            tracing::info!(upload = %id, lane = d.lane.as_str(), "Upload {status}.");
             app.metrics.jobs.with_label_values(&[profile_label, status.as_str()]).inc();
             crate::announce::terminal(app, id).await;
             return JobOutcome::Finished { upload_id: id, status };
         }
         Err(Stop::Deferred { reason, after }) => {
             return JobOutcome::Defer { upload_id: Some(id), reason, after };
+        }
+        Err(Stop::Moved(lane)) => {
+            tracing::info!(upload = %id, from = d.lane.as_str(), to = lane.as_str(), "The detected type belongs to another lane; moved.");
+            app.metrics.deferred.with_label_values(&["lane_move"]).inc();
+            return JobOutcome::Move { upload_id: id, lane };
         }
         Err(Stop::Failed(f)) => f,
     };
@@ -184,7 +192,12 @@ pub async fn run_delivery(app: &Arc<App>, d: &Delivery) -> JobOutcome {
 /// stage it happened in. A time-out in a stage that works on the input's bytes will recur:
 /// permanent (`failed`, `timeout`). One in a stage that waits on a dependency is that
 /// dependency's (the worker checks whether it is down).
-async fn run_attempt(app: &Arc<App>, job: &UploadJob, scanned_sha256: Option<String>) -> Result<Status, Stop> {
+async fn run_attempt(
+    app: &Arc<App>,
+    job: &UploadJob,
+    scanned_sha256: Option<String>,
+    lane: crate::queue::Lane,
+) -> Result<Status, Stop> {
     let profile = app.cfg.profiles.get(&job.profile).ok_or_else(|| {
         Failure::reject(Stage::Validate, Reason::UnknownProfile, format!("unknown profile {:?}", job.profile))
     })?;
@@ -210,7 +223,8 @@ async fn run_attempt(app: &Arc<App>, job: &UploadJob, scanned_sha256: Option<Str
             .map_err(|e| Failure::transient(Stage::Fetch, Reason::TempUnavailable, e.to_string()))?
             .map_err(attempt::workdir_failure)?
     };
-    let attempt = Attempt::with_dir(app, job, profile, scanned_sha256, dir);
+    let mut attempt = Attempt::with_dir(app, job, profile, scanned_sha256, dir);
+    attempt.lane = Some(lane);
     let stage = attempt.stage_tracker();
     app.metrics.in_flight.inc();
     let mut run = std::pin::pin!(AssertUnwindSafe(process(&attempt)).catch_unwind());
@@ -262,6 +276,7 @@ async fn process(a: &Attempt<'_>) -> Result<Status, Stop> {
         let fetched = fetch::run(a).await?;
         scan::run(a, &fetched).await?;
         let detected = validate::run(a, &fetched).await?;
+        move_if_other_lane(a, &fetched, &detected).await?;
         let produced = match detected.media.family() {
             Family::Image => image::run(a, &fetched, &detected).await?,
             Family::Video => video::run(a, &fetched, &detected).await?,
@@ -273,5 +288,23 @@ async fn process(a: &Attempt<'_>) -> Result<Status, Stop> {
     match stages.await {
         Ok(status) | Err(Stop::Finished(status)) => Ok(status),
         Err(stop) => Err(stop),
+    }
+}
+
+/// A job whose detected type belongs to another lane than the one it was fetched from goes to
+/// that lane (its type recorded first) rather than hold this lane's slot: one kind of work
+/// never waits for another's capacity. Deterministic by type, so a job moves at most once.
+async fn move_if_other_lane(
+    a: &Attempt<'_>,
+    fetched: &crate::storage::Fetched,
+    detected: &validate::Detected,
+) -> Result<(), Stop> {
+    let want = crate::queue::Lane::of(detected.media.family());
+    match a.lane {
+        Some(lane) if lane != want => {
+            a.record_facts(Stage::Validate, fetched.bytes, &fetched.sha256, Some(detected.mime()), None).await?;
+            Err(Stop::Moved(want))
+        }
+        _ => Ok(()),
     }
 }

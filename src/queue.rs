@@ -36,6 +36,8 @@ pub fn is_plain_task_id(id: &[u8]) -> bool {
 }
 
 use crate::config::{Config, QueueLocation};
+use crate::formats::Family;
+pub use crate::formats::Lane;
 
 /// Queue failures: always infrastructure (transient) from the job's point of view.
 #[derive(Debug, thiserror::Error)]
@@ -51,10 +53,37 @@ pub enum QueueError {
     Setup(String),
 }
 
+/// The lane a job waits in, known at enqueue (the rule of `push.lua`): a profile whose types
+/// are all video (`video_profiles`), else a `declared_type` starting with `video/`, else image.
+pub fn lane_of(payload: &serde_json::Map<String, serde_json::Value>, video_profiles: &[String]) -> Lane {
+    let profile = payload.get("profile").and_then(|p| p.as_str());
+    if profile.is_some_and(|p| video_profiles.iter().any(|v| v == p)) {
+        return Lane::Video;
+    }
+    match payload.get("declared_type").and_then(|t| t.as_str()) {
+        Some(t) if t.starts_with("video/") => Lane::Video,
+        _ => Lane::Image,
+    }
+}
+
+/// The profiles whose allowed types are all video: their jobs are enqueued in the video lane.
+pub fn video_profiles(cfg: &Config) -> Vec<String> {
+    let mut v: Vec<String> = cfg
+        .profiles
+        .iter()
+        .filter(|(_, p)| p.accepts(Family::Video) && !p.accepts(Family::Image))
+        .map(|(name, _)| name.clone())
+        .collect();
+    v.sort();
+    v
+}
+
 /// One hand-out of a job to a worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
     pub task_id: String,
+    /// The lane it was fetched from.
+    pub lane: Lane,
     /// The raw payload (parsed by the pipeline, so a malformed one is recorded, not fatal).
     pub payload: String,
     /// Handled failures before this delivery.
@@ -85,12 +114,22 @@ impl Delivery {
 
 pub use crate::job::{MAX_TENANT_LEN, PRIORITIES, is_valid_tenant};
 
-/// Where a payload waits: its priority's index in [`PRIORITIES`] and its tenant ("" when
-/// none). A payload that is not a JSON object waits as normal, default tenant (the worker
-/// records it as invalid); a bad `priority` or `tenant` is refused, as `push.lua` does.
-pub fn placement(payload: &str) -> Result<(usize, String), QueueError> {
+/// Where a payload waits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    pub lane: Lane,
+    /// Index in [`PRIORITIES`].
+    pub priority: usize,
+    /// "" when none.
+    pub tenant: String,
+}
+
+/// Where a payload waits: its lane ([`lane_of`]), its priority and its tenant. A payload that
+/// is not a JSON object waits as image, normal, default tenant (the worker records it as
+/// invalid); a bad `priority` or `tenant` is refused, as `push.lua` does.
+pub fn placement(payload: &str, video_profiles: &[String]) -> Result<Placement, QueueError> {
     let Ok(serde_json::Value::Object(job)) = serde_json::from_str::<serde_json::Value>(payload) else {
-        return Ok((1, String::new()));
+        return Ok(Placement { lane: Lane::Image, priority: 1, tenant: String::new() });
     };
     let priority = match job.get("priority") {
         None | Some(serde_json::Value::Null) => 1,
@@ -106,7 +145,7 @@ pub fn placement(payload: &str) -> Result<(usize, String), QueueError> {
             return Err(QueueError::Protocol("tenant must be 1–64 characters of A-Z a-z 0-9 . _ - :".into()));
         }
     };
-    Ok((priority, tenant))
+    Ok(Placement { lane: lane_of(&job, video_profiles), priority, tenant })
 }
 
 /// Depth of the queue by state.
@@ -121,6 +160,8 @@ pub struct QueueStats {
     pub oldest_pending_ms: i64,
     /// Pending jobs by priority: high, normal, low.
     pub pending_by_priority: [u64; 3],
+    /// Pending jobs by lane: image, video.
+    pub pending_by_lane: [u64; 2],
     /// The tenants with the most pending jobs, most first (as many as asked for; "" is the
     /// default tenant).
     pub top_tenants: Vec<(String, u64)>,
@@ -138,6 +179,8 @@ pub struct TaskInfo {
     pub priority: Option<String>,
     /// The job's tenant ("" for none); `None` for a job pushed by an older `push.lua`.
     pub tenant: Option<String>,
+    /// `image` | `video`.
+    pub lane: String,
     pub payload: Option<String>,
 }
 
@@ -160,6 +203,9 @@ pub enum Settle {
     Defer { at_ms: i64, error: String },
     /// Give up: keep it in the dead set for operators.
     Dead { reason: String },
+    /// Not this lane's work (the detected type belongs to another): wait in `lane`, due at
+    /// once, without counting an attempt or the delivery.
+    Move { lane: Lane },
 }
 
 /// The configured queue.
@@ -171,9 +217,25 @@ pub enum Queue {
 
 impl Queue {
     pub async fn connect(cfg: &Config) -> Result<Queue, QueueError> {
+        let video = video_profiles(cfg);
         match cfg.queue_location() {
-            QueueLocation::Redis(url) => Ok(Queue::Redis(RedisQueue::connect(&url, &cfg.queue).await?)),
-            QueueLocation::Sqlite(path) => Ok(Queue::Sqlite(SqliteQueue::open(&path, &cfg.queue).await?)),
+            QueueLocation::Redis(url) => Ok(Queue::Redis(RedisQueue::connect(&url, &cfg.queue, &video).await?)),
+            QueueLocation::Sqlite(path) => Ok(Queue::Sqlite(SqliteQueue::open(&path, &cfg.queue, video).await?)),
+        }
+    }
+
+    /// This queue, fetching (and waiting for) the jobs of `lane` ([`Lane::Image`] unless said).
+    pub fn with_lane(&self, lane: Lane) -> Queue {
+        match self {
+            Queue::Redis(q) => Queue::Redis(q.with_lane(lane)),
+            Queue::Sqlite(q) => Queue::Sqlite(q.with_lane(lane)),
+        }
+    }
+
+    pub fn lane(&self) -> Lane {
+        match self {
+            Queue::Redis(q) => q.lane(),
+            Queue::Sqlite(q) => q.lane(),
         }
     }
 
@@ -197,10 +259,16 @@ impl Queue {
         if payload.len() > crate::job::MAX_PAYLOAD_BYTES {
             return Err(QueueError::Protocol("the payload is larger than 64 KiB".into()));
         }
-        let place = placement(payload)?;
         match self {
-            Queue::Redis(q) => q.push(task_id, payload, idempotency_key).await,
-            Queue::Sqlite(q) => q.push_placed(task_id, payload, idempotency_key, place).await,
+            Queue::Redis(q) => {
+                // Refused here with the same words push.lua would use.
+                placement(payload, &[])?;
+                q.push(task_id, payload, idempotency_key).await
+            }
+            Queue::Sqlite(q) => {
+                let place = placement(payload, q.video_profiles())?;
+                q.push_placed(task_id, payload, idempotency_key, place).await
+            }
         }
     }
 
@@ -212,7 +280,8 @@ impl Queue {
         }
     }
 
-    /// Takes up to `max` due jobs (and says when the next scheduled one becomes due).
+    /// Takes up to `max` due jobs of this queue's lane (and says when the next scheduled one
+    /// becomes due).
     pub async fn fetch(&self, worker: &str, max: usize) -> Result<Batch, QueueError> {
         match self {
             Queue::Redis(q) => q.fetch(worker, max).await,

@@ -1,4 +1,6 @@
-//! The worker runtime: fetches deliveries as slots free up, runs each in its own task (panics
+//! The worker runtime: one fetch loop per lane the daemon serves (`worker.lanes`), each with its
+//! own slots and its own worker name, so one kind of work never waits for another's capacity.
+//! A loop fetches deliveries as slots free up, runs each in its own task (panics
 //! caught and turned into retries), settles it with the queue — fetching that task's next job
 //! in the same round trip — heartbeats, hands back jobs a lost fetch reply left with it, and
 //! shuts down gracefully: on cancel it stops fetching, lets in-flight jobs finish within
@@ -19,9 +21,10 @@ use tokio_util::sync::CancellationToken;
 use crate::app::App;
 use crate::backoff::backoff;
 use crate::db::Status;
+use crate::health::LoopHealth;
 use crate::outcome::{Dependency, Failure, Reason, Stage};
 use crate::pipeline::{self, JobOutcome};
-use crate::queue::{Batch, Delivery, Settle};
+use crate::queue::{Batch, Delivery, Lane, Queue, Settle};
 use crate::units::now_ms;
 
 /// How the worker loop ended.
@@ -66,10 +69,13 @@ pub async fn run(app: Arc<App>, name: String, shutdown: CancellationToken) -> Re
     run_with(app, name, shutdown, handler).await
 }
 
-/// What the worker's loop and its job tasks share.
+/// What a lane's loop and its job tasks share.
 struct Shared {
     app: Arc<App>,
+    /// The queue, fetching this lane.
+    queue: Queue,
     name: String,
+    health: Arc<LoopHealth>,
     handler: Handler,
     shutdown: CancellationToken,
     /// Task ids this process holds (fetched, not yet settled).
@@ -80,33 +86,74 @@ struct Shared {
     fetch_gate: tokio::sync::RwLock<()>,
 }
 
-/// Runs `handler` on every delivery until `shutdown` is cancelled.
+/// The queue name of a lane's loop: the image lane keeps the daemon's name (what existing
+/// deployments see), other lanes append theirs.
+pub fn lane_worker_name(name: &str, lane: Lane) -> String {
+    match lane {
+        Lane::Image => name.to_owned(),
+        other => format!("{name}.{}", other.as_str()),
+    }
+}
+
+/// Runs `handler` on every delivery of every lane the daemon serves until `shutdown` is
+/// cancelled.
 pub async fn run_with(
     app: Arc<App>,
     name: String,
     shutdown: CancellationToken,
     handler: Handler,
 ) -> Result<WorkerExit, WorkerError> {
-    let concurrency = app.cfg.worker.concurrency;
-    tracing::info!(worker = %name, concurrency, queue = app.queue.describe(), "Worker started.");
+    // Validated with the configuration; both lanes if it could not say.
+    let lanes = app.cfg.served_lanes().unwrap_or_else(|_| Lane::ALL.to_vec());
+    app.health.worker_started();
+    let mut loops = JoinSet::new();
+    for lane in lanes {
+        let lane_name = lane_worker_name(&name, lane);
+        loops.spawn(run_lane(app.clone(), lane, lane_name, shutdown.clone(), handler.clone()));
+    }
+    let mut result = Ok(WorkerExit::Stopped);
+    while let Some(r) = loops.join_next().await {
+        match r {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => result = Err(e),
+            Err(e) => tracing::error!(error = %e, "A lane's worker loop ended abnormally."),
+        }
+    }
+    app.health.worker_stopped();
+    result
+}
+
+/// One lane's fetch loop, until `shutdown` is cancelled.
+async fn run_lane(
+    app: Arc<App>,
+    lane: Lane,
+    name: String,
+    shutdown: CancellationToken,
+    handler: Handler,
+) -> Result<WorkerExit, WorkerError> {
+    let concurrency = app.cfg.lane_concurrency(lane);
+    let queue = app.queue.with_lane(lane);
+    tracing::info!(worker = %name, lane = lane.as_str(), concurrency, queue = queue.describe(), "Worker started.");
+    let slots = Arc::new(Semaphore::new(concurrency));
+    let health = app.health.loop_started(lane.as_str(), slots.clone());
     let shared = Arc::new(Shared {
         app: app.clone(),
+        queue: queue.clone(),
         name: name.clone(),
+        health: health.clone(),
         handler,
         shutdown: shutdown.clone(),
         in_flight: Mutex::default(),
         fetch_gate: tokio::sync::RwLock::new(()),
     });
-    let heartbeat = tokio::spawn(heartbeat_loop(app.clone(), name.clone(), shutdown.child_token()));
+    let heartbeat = tokio::spawn(heartbeat_loop(app.clone(), queue.clone(), name.clone(), shutdown.child_token()));
     let reconciler = tokio::spawn(reconcile_loop(shared.clone(), shutdown.child_token()));
-    let slots = Arc::new(Semaphore::new(concurrency));
     let mut tasks = JoinSet::new();
     let mut backoff = Duration::from_millis(100);
     let poll = app.cfg.queue.poll_interval.get();
-    app.health.worker_started(slots.clone());
 
     loop {
-        app.health.loop_alive();
+        health.alive();
         crate::failpoint::hit("worker-loop").await;
         // While a dependency is down, fetch nothing: jobs would only fail on it.
         if let Some(wait) = gate_on_breakers(&app).await {
@@ -127,7 +174,7 @@ pub async fn run_with(
         }
         let fetched = {
             let _gate = shared.fetch_gate.read().await;
-            let r = app.queue.fetch(&name, permits.len()).await;
+            let r = queue.fetch(&name, permits.len()).await;
             if let Ok(batch) = &r {
                 lock(&shared.in_flight).extend(batch.deliveries.iter().map(|d| d.task_id.clone()));
             }
@@ -145,7 +192,7 @@ pub async fn run_with(
                         .map_or(poll, |d| d.min(poll));
                     tokio::select! {
                         _ = shutdown.cancelled() => break,
-                        _ = app.queue.wait_for_work(wait.max(Duration::from_millis(1))) => {}
+                        _ = queue.wait_for_work(wait.max(Duration::from_millis(1))) => {}
                     }
                     continue;
                 }
@@ -199,18 +246,17 @@ pub async fn run_with(
     // Nothing of this worker runs any more, so whatever the queue says it holds goes back: the
     // jobs of aborted tasks, and any that a fetch left without its reply reaching us (including
     // a settle-and-fetch cut off by the abort itself). Then the worker unregisters.
-    match app.queue.reconcile(&name, &[]).await {
+    match queue.reconcile(&name, &[]).await {
         Ok(n) => app.metrics.requeued.with_label_values(&["shutdown"]).inc_by(n),
         Err(e) => {
             tracing::warn!(error = %e, "Could not hand jobs back; they will be re-delivered when this worker's heartbeat expires.")
         }
     }
-    if let Err(e) = app.queue.release(&name, &[]).await {
+    if let Err(e) = queue.release(&name, &[]).await {
         tracing::debug!(error = %e, "Could not unregister the worker.");
     }
     heartbeat.abort();
-    app.health.worker_stopped();
-    tracing::info!(worker = %name, "Worker stopped.");
+    tracing::info!(worker = %name, lane = lane.as_str(), "Worker stopped.");
     Ok(WorkerExit::Stopped)
 }
 
@@ -218,10 +264,10 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-async fn heartbeat_loop(app: Arc<App>, name: String, stop: CancellationToken) {
+async fn heartbeat_loop(app: Arc<App>, queue: Queue, name: String, stop: CancellationToken) {
     let every = app.cfg.queue.heartbeat_interval.get();
     loop {
-        match app.queue.heartbeat(&name).await {
+        match queue.heartbeat(&name).await {
             Ok(n) if n > 0 => {
                 app.metrics.requeued.with_label_values(&["worker_lost"]).inc_by(n);
                 tracing::warn!(jobs = n, "Re-queued jobs of a worker whose heartbeat stopped.");
@@ -252,7 +298,7 @@ async fn reconcile_loop(shared: Arc<Shared>, stop: CancellationToken) {
         let result = {
             let _gate = shared.fetch_gate.write().await;
             let held: Vec<String> = lock(&shared.in_flight).iter().cloned().collect();
-            shared.app.queue.reconcile(&shared.name, &held).await
+            shared.queue.reconcile(&shared.name, &held).await
         };
         match result {
             Ok(0) => {}
@@ -291,7 +337,7 @@ async fn handle(shared: &Shared, d: &Delivery) -> Option<Delivery> {
         let gate = shared.fetch_gate.read().await;
         // No next job while a dependency is down: the fetch loop waits for it to come back.
         let more = usize::from(app.breakers.open().is_empty());
-        match app.queue.settle_and_fetch(worker, &d.task_id, &settle, more).await {
+        match shared.queue.settle_and_fetch(worker, &d.task_id, &settle, more).await {
             Ok((settled, batch)) => {
                 let mut next = batch.deliveries;
                 // Between the script and the bookkeeping: where a forced shutdown can cut in.
@@ -307,7 +353,7 @@ async fn handle(shared: &Shared, d: &Delivery) -> Option<Delivery> {
                     tracing::warn!(task = %d.task_id, "This worker no longer held the job (its lease expired); another delivery owns it.");
                 }
                 record_invalid(app, batch.invalid).await;
-                app.health.loop_alive();
+                shared.health.alive();
                 app.metrics.heartbeat.set(now_ms() as f64 / 1000.0);
                 return next.pop();
             }
@@ -326,7 +372,7 @@ async fn handle(shared: &Shared, d: &Delivery) -> Option<Delivery> {
     let mut attempt = 0u32;
     loop {
         attempt += 1;
-        match app.queue.settle(worker, &d.task_id, &settle).await {
+        match shared.queue.settle(worker, &d.task_id, &settle).await {
             Ok(settled) => {
                 lock(&shared.in_flight).remove(&d.task_id);
                 if !settled {
@@ -364,6 +410,12 @@ async fn decide(app: &Arc<App>, d: &Delivery, outcome: JobOutcome) -> Settle {
                 tracing::debug!(upload = %id, error = %e, "Could not record the wait.");
             }
             return Settle::Defer { at_ms, error: reason };
+        }
+        JobOutcome::Move { upload_id, lane } => {
+            if let Err(e) = app.db.requeue(upload_id, now_ms()).await {
+                tracing::debug!(upload = %upload_id, error = %e, "Could not record the move.");
+            }
+            return Settle::Move { lane };
         }
         JobOutcome::Retry { upload_id, failure } => (upload_id, failure),
     };

@@ -4,6 +4,10 @@
 //! daemon is SIGKILLed while it holds jobs in the middle of the batch. At the end every job is
 //! terminal and ready, each output exists exactly once in the store and in the database, the
 //! queue's books are empty, and the small tenant's first job started within the fairness bound.
+//! Host 2 serves only the image lane and host 3 only the video lane (`--lanes`), as when video
+//! work runs on a separate, bigger machine: every video is made by host 3 — one of them
+//! enqueued without a declared type, so it is moved there once its type is detected — and no
+//! image by it.
 
 mod common;
 
@@ -47,8 +51,18 @@ fn clip(dir: &Path, name: &str) -> PathBuf {
 }
 
 async fn enqueue(app: &uploadd::app::App, path: &Path, tenant: &str) -> String {
-    let opts = EnqueueOptions { tenant: Some(tenant.to_owned()), ..Default::default() };
+    let declared_type = path.extension().is_some_and(|e| e == "mp4").then(|| "video/mp4".to_owned());
+    let opts = EnqueueOptions { tenant: Some(tenant.to_owned()), declared_type, ..Default::default() };
     enqueue_file(app, path, "default", opts).await.expect("enqueue").to_string()
+}
+
+/// The uploads a daemon's log says it finished (`Upload ready.` lines).
+fn finished_by(host: &Path, ids: &BTreeMap<String, (&str, &str)>) -> BTreeSet<String> {
+    let log = std::fs::read_to_string(host.join("daemon.log")).unwrap_or_default();
+    log.lines()
+        .filter(|l| l.contains("Upload ready"))
+        .filter_map(|l| ids.keys().find(|id| l.contains(id.as_str())).cloned())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -72,6 +86,9 @@ async fn three_daemons_share_one_cluster_and_lose_nothing_when_one_is_killed() {
     let photo = env.file("small.jpg", &samples::photo_jpeg(800, 600, 6));
     kinds.insert(enqueue(&app, &photo, "small").await, ("small", "image"));
     kinds.insert(enqueue(&app, &video, "small").await, ("small", "video"));
+    // A video whose producer did not say what it is: queued in the image lane, moved.
+    let undeclared = env.file("undeclared.bin", &std::fs::read(&video).unwrap());
+    kinds.insert(enqueue(&app, &undeclared, "small").await, ("small", "video"));
 
     // Host 1 takes jobs and stops in its store stage (outputs made, nothing stored or
     // committed); hosts 2 and 3 work normally. Host 1 is SIGKILLed there, mid-batch.
@@ -86,7 +103,10 @@ async fn three_daemons_share_one_cluster_and_lose_nothing_when_one_is_killed() {
         assert!(start.elapsed() < Duration::from_secs(60), "host 1 never reached its store stage:\n{log}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let mut alive: Vec<Child> = hosts[1..].iter().map(|h| spawn(&env, h.path(), "")).collect();
+    let mut alive: Vec<Child> = vec![
+        env.spawn_daemon_with(hosts[1].path(), "", &["--lanes", "image"]),
+        env.spawn_daemon_with(hosts[2].path(), "", &["--lanes", "video"]),
+    ];
     // Let the two healthy hosts get well into the batch, then kill host 1 while it holds jobs.
     let start = Instant::now();
     loop {
@@ -138,6 +158,12 @@ async fn three_daemons_share_one_cluster_and_lose_nothing_when_one_is_killed() {
     }
     let stats = app.queue.stats().await.unwrap();
     assert_eq!((stats.pending, stats.scheduled, stats.running, stats.dead), (0, 0, 0, 0), "{stats:?}");
+    // Lanes: the video-only host made every video and nothing else; the image-only host no video.
+    let videos: BTreeSet<String> = kinds.iter().filter(|(_, k)| k.1 == "video").map(|(id, _)| id.clone()).collect();
+    assert_eq!(finished_by(hosts[2].path(), &kinds), videos, "host 3 (--lanes video) made exactly the videos");
+    let by_image_host = finished_by(hosts[1].path(), &kinds);
+    assert!(by_image_host.is_disjoint(&videos), "host 2 (--lanes image) made no video: {by_image_host:?}");
+    assert_eq!(by_image_host.len(), kinds.len() - videos.len(), "host 2 made every image");
 
     // Fairness across the cluster: the small tenant's first job started after at most
     // (all slots × 2) of the bulk tenant's, although its jobs were queued after all of them.

@@ -1,4 +1,4 @@
-//! Priorities and per-tenant fairness, on both queues: the real Redis of the test script (the
+//! Lanes, priorities and per-tenant fairness, on both queues: the real Redis of the test script (the
 //! Lua scripts, `push.lua` as producers run it) and the embedded SQLite queue. Every test runs
 //! the same scenario against both.
 
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::*;
 use uploadd::config::{PriorityMode, QueueConfig};
-use uploadd::queue::{PUSH_SCRIPT, Queue, RedisQueue, Settle, SqliteQueue};
+use uploadd::queue::{Lane, PUSH_SCRIPT, Queue, RedisQueue, Settle, SqliteQueue};
 use uploadd::units::HumanDuration;
 use uuid::Uuid;
 
@@ -29,8 +29,10 @@ async fn both(mode: PriorityMode) -> Both {
         ..QueueConfig::default()
     };
     let dir = tempfile::tempdir().unwrap();
-    let redis = RedisQueue::connect(services().redis(), &cfg).await.unwrap();
-    let sqlite = SqliteQueue::open(&dir.path().join("queue.db"), &cfg).await.unwrap();
+    // "clips" stands for a profile whose types are all video: its jobs wait in the video lane.
+    let video_profiles = vec!["clips".to_owned()];
+    let redis = RedisQueue::connect(services().redis(), &cfg, &video_profiles).await.unwrap();
+    let sqlite = SqliteQueue::open(&dir.path().join("queue.db"), &cfg, video_profiles).await.unwrap();
     Both { queues: vec![("redis", Queue::Redis(redis)), ("sqlite", Queue::Sqlite(sqlite))], ns, _dir: dir }
 }
 
@@ -304,7 +306,7 @@ async fn queues_from_before_the_upgrade_drain_alongside_new_jobs() {
         pool.close().await;
     }
     let cfg = QueueConfig::default();
-    let q = Queue::Sqlite(SqliteQueue::open(&path, &cfg).await.unwrap());
+    let q = Queue::Sqlite(SqliteQueue::open(&path, &cfg, Vec::new()).await.unwrap());
     push_many(&q, 5, Some("t"), Some("low")).await;
     assert_eq!(q.stats().await.unwrap().pending_by_priority, [0, 5, 5]);
     assert_eq!(drain(&q, 20).await.len(), 10);
@@ -316,7 +318,7 @@ async fn queues_from_before_the_upgrade_drain_alongside_new_jobs() {
 async fn the_done_set_keeps_exactly_the_newest_max_done_ids() {
     let ns = format!("done-{}", Uuid::now_v7().simple());
     let cfg = QueueConfig { namespace: ns.clone(), max_done: 3, ..QueueConfig::default() };
-    let q = Queue::Redis(RedisQueue::connect(services().redis(), &cfg).await.unwrap());
+    let q = Queue::Redis(RedisQueue::connect(services().redis(), &cfg, &[]).await.unwrap());
     let ids = push_many(&q, 5, None, None).await;
     let mut conn = redis::Client::open(services().redis()).unwrap().get_multiplexed_async_connection().await.unwrap();
     for (n, id) in drain(&q, 5).await.iter().enumerate() {
@@ -329,4 +331,104 @@ async fn the_done_set_keeps_exactly_the_newest_max_done_ids() {
     let mut got = done.clone();
     got.sort();
     assert_eq!(got, newest, "exactly the three newest acks are remembered: {done:?}");
+}
+
+fn job_with(fields: serde_json::Value) -> (String, String) {
+    let (id, payload) = job(None, None);
+    let mut v: serde_json::Value = serde_json::from_str(&payload).unwrap();
+    for (k, x) in fields.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    (id, v.to_string())
+}
+
+/// Lanes: video work (a `video/` declared type, or a video-only profile) waits apart from image
+/// work and is fetched on its own; a job whose detected type belongs to the other lane moves
+/// there once — fenced, at the front, no attempt or delivery spent — and a lane's retries,
+/// crash recoveries and counters stay in that lane, whichever lane's fetch moves them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lanes_are_fetched_apart_and_a_job_of_the_other_lane_moves_there_once() {
+    for (kind, images) in both(PriorityMode::Weighted).await.queues {
+        let videos = images.with_lane(Lane::Video);
+        let bulk = push_many(&images, 20, Some("bulk"), None).await;
+        let (declared, p) = job_with(serde_json::json!({"declared_type": "video/mp4", "tenant": "bulk"}));
+        images.push(&declared, &p, &declared).await.unwrap();
+        let (clips, p) = job_with(serde_json::json!({"profile": "clips", "priority": "high"}));
+        images.push(&clips, &p, &clips).await.unwrap();
+        // An image type declared as an image, or a GIF, stays in the image lane.
+        let (gif, p) = job_with(serde_json::json!({"declared_type": "image/gif"}));
+        images.push(&gif, &p, &gif).await.unwrap();
+        let s = images.stats_with_tenants(5).await.unwrap();
+        assert_eq!((s.pending, s.pending_by_lane), (23, [21, 2]), "{kind}: {s:?}");
+        assert_eq!(images.find(&clips).await.unwrap().unwrap().lane, "video", "{kind}");
+
+        // The video lane hands out exactly its two jobs while 21 image
+        // jobs wait; the image lane never hands out a video job.
+        let got = videos.fetch("v1", 10).await.unwrap().deliveries;
+        let mut ids: Vec<&str> = got.iter().map(|d| d.task_id.as_str()).collect();
+        ids.sort_unstable();
+        let mut want = [clips.as_str(), declared.as_str()];
+        want.sort_unstable();
+        assert_eq!(ids, want, "{kind}");
+        assert!(got.iter().all(|d| d.lane == Lane::Video), "{kind}");
+        // A retry due at once is moved back by an image-lane fetch, into the video lane.
+        let now = uploadd::units::now_ms() - 1;
+        assert!(videos.settle("v1", &clips, &Settle::Retry { at_ms: now, error: "x".into() }).await.unwrap());
+        let first = images.fetch("w1", 1).await.unwrap().deliveries.remove(0);
+        assert_ne!(first.task_id, clips, "{kind}: a video retry is not handed to the image lane");
+        assert_eq!(first.lane, Lane::Image, "{kind}");
+        let again = videos.fetch("v1", 5).await.unwrap().deliveries;
+        assert_eq!(again.iter().map(|d| d.task_id.as_str()).collect::<Vec<_>>(), [clips.as_str()], "{kind}");
+        assert_eq!(again[0].attempts, 1, "{kind}");
+
+        // The image job turns out to be a video: it moves. Only its holder can move it.
+        assert!(!images.settle("other", &first.task_id, &Settle::Move { lane: Lane::Video }).await.unwrap(), "{kind}");
+        assert!(images.settle("w1", &first.task_id, &Settle::Move { lane: Lane::Video }).await.unwrap(), "{kind}");
+        let info = images.find(&first.task_id).await.unwrap().unwrap();
+        assert_eq!((info.lane.as_str(), info.tenant.as_deref()), ("video", Some("bulk")), "{kind}");
+        let moved = videos.fetch("v1", 5).await.unwrap().deliveries;
+        assert_eq!(moved.iter().map(|d| d.task_id.as_str()).collect::<Vec<_>>(), [first.task_id.as_str()], "{kind}");
+        assert_eq!((moved[0].attempts, moved[0].deliveries), (0, 1), "{kind}: a move spends nothing");
+        // A video-lane worker that dies: its jobs come back to the video lane.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(images.heartbeat("w2").await.unwrap(), 3, "{kind}: v1 held three video jobs");
+        let back = videos.fetch("v2", 10).await.unwrap().deliveries;
+        let mut back: Vec<String> = back.into_iter().map(|d| d.task_id).collect();
+        back.sort();
+        let mut want = vec![clips.clone(), declared.clone(), first.task_id.clone()];
+        want.sort();
+        assert_eq!(back, want, "{kind}");
+        for id in &back {
+            assert!(videos.settle("v2", id, &Settle::Ack).await.unwrap(), "{kind}");
+        }
+        // The rest is image work, in order per tenant, and the counters end at zero.
+        let rest = drain(&images, 30).await;
+        assert_eq!(rest.len(), 20, "{kind}: {rest:?}");
+        assert!(rest.contains(&gif), "{kind}");
+        assert!(bulk.iter().filter(|id| **id != first.task_id).all(|id| rest.contains(id)), "{kind}");
+        assert!(videos.fetch("v2", 5).await.unwrap().deliveries.is_empty(), "{kind}");
+        let s = images.stats_with_tenants(5).await.unwrap();
+        assert_eq!((s.pending, s.pending_by_lane, s.top_tenants.len()), (0, [0, 0], 0), "{kind}: {s:?}");
+    }
+}
+
+/// A job of an older producer (the single list) that turns out to be a video joins the video
+/// lane as normal priority: it does not go back to the single list, which only the image lane
+/// serves (it would move forever).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_producers_job_moves_to_the_video_lane_and_stays_there() {
+    let b = both(PriorityMode::Weighted).await;
+    let client = redis::Client::open(services().redis()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let id = push_the_old_way(&mut conn, &b.ns, true).await;
+    let (_, images) = &b.queues[0];
+    let d = images.fetch("w1", 1).await.unwrap().deliveries.remove(0);
+    assert_eq!(d.task_id, id);
+    assert!(images.settle("w1", &id, &Settle::Move { lane: Lane::Video }).await.unwrap());
+    assert!(images.fetch("w1", 1).await.unwrap().deliveries.is_empty());
+    let videos = images.with_lane(Lane::Video);
+    let d = videos.fetch("v1", 1).await.unwrap().deliveries.remove(0);
+    assert_eq!((d.task_id.as_str(), d.lane), (id.as_str(), Lane::Video));
+    assert!(videos.settle("v1", &id, &Settle::Ack).await.unwrap());
+    assert_eq!(images.stats().await.unwrap().pending_by_lane, [0, 0]);
 }

@@ -17,6 +17,12 @@
 -- A-Z a-z 0-9 . _ - :) choose the queue: {ns}:q:{priority}:t:{tenant}, a list per tenant, whose
 -- tenant joins the round-robin {ns}:q:{priority}:ring when its list becomes non-empty.
 --
+-- The lane (jobs/README.md, "Lanes"): `video` when the daemon marked the job's `profile` as
+-- video-only (hash {ns}:lanes, profile -> lane, written by the daemon at start) or the
+-- `declared_type` starts with "video/"; otherwise `image`. Video-lane jobs wait in
+-- {ns}:lane:video:q:{priority}:t:{tenant} and its ring. A job in the wrong lane is moved by the
+-- worker once its type is detected, so a producer's guess can only cost time, never the job.
+--
 -- Returns 1 when the job was enqueued, 0 when the same id (or idempotency key) was already seen.
 -- Refuses (an error reply, nothing stored) an id that is not a UUID, a payload over 64 KiB, and
 -- a priority or tenant outside the rules above.
@@ -31,9 +37,14 @@ end
 if #payload > 65536 then
   return redis.error_reply('uploadd push: the payload is larger than 64 KiB')
 end
-local priority, tenant = 'normal', ''
+local priority, tenant, lane = 'normal', '', 'image'
 local okjson, job = pcall(cjson.decode, payload)
 if okjson and type(job) == 'table' then
+  if type(job.profile) == 'string' and redis.call('HGET', ns .. ':lanes', job.profile) == 'video' then
+    lane = 'video'
+  elseif type(job.declared_type) == 'string' and string.sub(job.declared_type, 1, 6) == 'video/' then
+    lane = 'video'
+  end
   if job.priority ~= nil and job.priority ~= cjson.null then
     priority = job.priority
     if priority ~= 'high' and priority ~= 'normal' and priority ~= 'low' then
@@ -58,15 +69,22 @@ if redis.call('HSETNX', ns .. ':data', id, payload) == 0 then
 end
 redis.call('HSET', ns .. ':meta:' .. id,
   'attempts', 0, 'deliveries', 0, 'max_attempts', 25, 'status', 'Pending',
-  'idempotency_key', idem or '', 'enqueued_at', now, 'priority', priority, 'tenant', tenant)
-local q = ns .. ':q:' .. priority
+  'idempotency_key', idem or '', 'enqueued_at', now, 'priority', priority, 'tenant', tenant, 'lane', lane)
+local q, counted = ns .. ':q:' .. priority, priority
+if lane == 'video' then
+  q, counted = ns .. ':lane:video:q:' .. priority, 'video:' .. priority
+end
 if redis.call('RPUSH', q .. ':t:' .. tenant, id) == 1 then
   redis.call('RPUSH', q .. ':ring', tenant)
 end
 redis.call('ZADD', ns .. ':q:waiting', now, id)
-redis.call('HINCRBY', ns .. ':q:counts', priority, 1)
+redis.call('HINCRBY', ns .. ':q:counts', counted, 1)
 redis.call('ZINCRBY', ns .. ':q:backlog', 1, tenant)
 redis.call('DEL', ns .. ':signal')
 redis.call('LPUSH', ns .. ':signal', 1)
-redis.call('PUBLISH', 'tasks:' .. ns .. ':active:available', id)
+if lane == 'video' then
+  redis.call('PUBLISH', 'tasks:' .. ns .. ':lane:video:available', id)
+else
+  redis.call('PUBLISH', 'tasks:' .. ns .. ':active:available', id)
+end
 return 1

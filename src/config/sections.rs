@@ -200,8 +200,16 @@ impl Default for ScanConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorkerConfig {
-    /// Jobs processed at once by one daemon.
+    /// Jobs processed at once by one daemon (the image lane's, unless `image_concurrency`).
     pub concurrency: usize,
+    /// The lanes this daemon serves: `image`, `video` or both (`uploadd run --lanes` overrides).
+    /// Each lane is fetched by its own loop with its own slots, so one kind of work never waits
+    /// for another's capacity.
+    pub lanes: Vec<String>,
+    /// Image-lane jobs at once; 0 = `concurrency`.
+    pub image_concurrency: usize,
+    /// Video-lane jobs at once; 0 = `video.concurrency`.
+    pub video_concurrency: usize,
     /// Threads for CPU-bound work (decode/resize/encode); 0 = one per core.
     pub cpu_threads: usize,
     /// Per-job temp files; empty means `{data_dir}/tmp`.
@@ -224,6 +232,9 @@ impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig {
             concurrency: 4,
+            lanes: vec!["image".into(), "video".into()],
+            image_concurrency: 0,
+            video_concurrency: 0,
             cpu_threads: 0,
             temp_dir: String::new(),
             shutdown_grace: HumanDuration::secs(30),

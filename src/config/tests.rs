@@ -149,3 +149,27 @@ fn misspelled_overrides_fail_and_name_the_closest_key() {
     let c = Config::load_with_env(None, None, &env(&[("UPLOADD_PROFILES__AVATAR__MAX_PIXELS", "1000")])).unwrap();
     assert_eq!(c.profiles["avatar"].max_pixels, 1000);
 }
+
+#[test]
+fn lanes_and_their_concurrency_default_to_both_and_are_checked() {
+    use crate::formats::Lane;
+    let c = Config::load_with_env(None, None, &[]).unwrap();
+    assert_eq!(c.served_lanes().unwrap(), [Lane::Image, Lane::Video]);
+    assert_eq!((c.lane_concurrency(Lane::Image), c.lane_concurrency(Lane::Video)), (4, 1));
+    let c = Config::load_with_env(
+        None,
+        None,
+        &env(&[
+            ("UPLOADD_WORKER__LANES", "[\"video\"]"),
+            ("UPLOADD_WORKER__IMAGE_CONCURRENCY", "6"),
+            ("UPLOADD_WORKER__VIDEO_CONCURRENCY", "3"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.served_lanes().unwrap(), [Lane::Video]);
+    assert_eq!((c.lane_concurrency(Lane::Image), c.lane_concurrency(Lane::Video)), (6, 3));
+    for bad in ["[\"audio\"]", "[]"] {
+        let e = Config::load_with_env(None, None, &env(&[("UPLOADD_WORKER__LANES", bad)])).unwrap_err();
+        assert!(e.to_string().contains("worker.lanes"), "{bad}: {e}");
+    }
+}

@@ -23,7 +23,12 @@ use crate::workdir::JobDir;
 pub enum Stop {
     Failed(Failure),
     Finished(Status),
-    Deferred { reason: String, after: std::time::Duration },
+    Deferred {
+        reason: String,
+        after: std::time::Duration,
+    },
+    /// The detected type belongs to another lane: the job waits there instead.
+    Moved(crate::queue::Lane),
 }
 
 impl From<Failure> for Stop {
@@ -56,6 +61,8 @@ pub struct Attempt<'a> {
     pub dir: JobDir,
     /// The fetched original, in `dir`.
     pub source: PathBuf,
+    /// The lane the delivery came from; `None`: run whatever the type (no lanes to move to).
+    pub lane: Option<crate::queue::Lane>,
     stage: StageTracker,
     /// When the attempt times out: `worker.job_timeout` after it began, plus the time limits
     /// of the ffmpeg runs it makes (each stage that starts one adds its limit).
@@ -84,7 +91,7 @@ impl<'a> Attempt<'a> {
     ) -> Attempt<'a> {
         let source = dir.file("source");
         let deadline = Arc::new(std::sync::Mutex::new(tokio::time::Instant::now() + app.cfg.worker.job_timeout.get()));
-        Attempt { app, job, profile, scanned_sha256, dir, source, stage: StageTracker::default(), deadline }
+        Attempt { app, job, profile, scanned_sha256, dir, source, lane: None, stage: StageTracker::default(), deadline }
     }
 
     /// When the attempt times out (it may move later while the attempt runs).

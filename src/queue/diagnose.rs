@@ -58,6 +58,18 @@ fn commands(ns: &str) -> Vec<Vec<String>> {
         vec!["SET".into(), k("idempotency:x"), "id".into(), "NX".into(), "EX".into(), "60".into()],
         vec!["PUBLISH".into(), format!("tasks:{ns}:active:available"), "id".into()],
         vec!["SUBSCRIBE".into(), format!("tasks:{ns}:active:available")],
+        vec!["PUBLISH".into(), format!("tasks:{ns}:lane:video:available"), "id".into()],
+        vec!["SUBSCRIBE".into(), format!("tasks:{ns}:lane:video:available")],
+        vec!["HSET".into(), k("lanes"), "profile".into(), "video".into()],
+        vec!["MULTI".into()],
+        vec!["EXEC".into()],
+        vec!["HGET".into(), k("lanes"), "profile".into()],
+        vec!["HMGET".into(), k("meta:id"), "priority".into(), "tenant".into()],
+        vec!["LMOVE".into(), k("q:normal:ring"), k("q:normal:ring"), "LEFT".into(), "RIGHT".into()],
+        vec!["RPOP".into(), k("q:normal:ring")],
+        vec!["INCR".into(), k("q:tick")],
+        vec!["ZINCRBY".into(), k("q:backlog"), "1".into(), "t".into()],
+        vec!["ZREMRANGEBYRANK".into(), k("done"), "0".into(), "-11".into()],
         vec!["XADD".into(), k("events"), "MAXLEN".into(), "~".into(), "10".into(), "*".into(), "f".into(), "v".into()],
     ]
 }

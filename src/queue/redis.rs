@@ -1,6 +1,7 @@
 //! Redis queue: the Lua scripts in `lua/` (and `jobs/redis/push.lua`, shared with producers)
 //! over a reconnecting connection manager, plus a pub/sub listener that turns
-//! `tasks:{ns}:active:available` messages into wake-ups.
+//! `tasks:{ns}:active:available` (image lane) and `tasks:{ns}:lane:video:available` messages into
+//! wake-ups of that lane.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Script, Value};
 use tokio::sync::Notify;
 
-use super::{Batch, Delivery, PushOutcome, QueueError, QueueStats, Settle, TaskInfo, now_secs};
+use super::{Batch, Delivery, Lane, PushOutcome, QueueError, QueueStats, Settle, TaskInfo, now_secs};
 use crate::config::{QueueConfig, redact_url};
 
 /// The script every producer uses to enqueue (see `jobs/README.md`).
@@ -23,13 +24,14 @@ const RING_FN: &str = include_str!("lua/ring.lua");
 const FETCH_FN: &str = include_str!("lua/fetch.lua");
 const SETTLE_FN: &str = include_str!("lua/settle.lua");
 const HAND_BACK_FN: &str = include_str!("lua/hand_back.lua");
-const CALL_FETCH: &str = "return fetch(ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5])";
+const CALL_FETCH: &str = "return fetch(ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6])";
 const CALL_SETTLE: &str = "return settle(ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8]))";
-/// Settle, then fetch up to ARGV[9] more: one round trip per job for a busy worker.
+/// Settle, then fetch up to ARGV[9] more of lane ARGV[11]: one round trip per job for a busy
+/// worker.
 const CALL_SETTLE_FETCH: &str = "local settled = settle(ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], \
     tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8]))
 if type(settled) == 'table' then return settled end
-local fetched = fetch(ARGV[1], ARGV[2], tonumber(ARGV[9]), tonumber(ARGV[4]), ARGV[10])
+local fetched = fetch(ARGV[1], ARGV[2], tonumber(ARGV[9]), tonumber(ARGV[4]), ARGV[10], ARGV[11])
 return { settled, fetched[1], fetched[2], fetched[3] }";
 
 struct Scripts {
@@ -49,7 +51,10 @@ pub struct RedisQueue {
     conn: ConnectionManager,
     ns: String,
     scripts: Arc<Scripts>,
-    wake: Arc<Notify>,
+    /// One per lane: every wake-up message wakes each lane's fetch loop.
+    wake: Arc<[Notify; 2]>,
+    /// The lane this handle fetches.
+    lane: Lane,
     idempotency_ttl: u64,
     dead_after: f64,
     max_dead: u64,
@@ -76,7 +81,9 @@ impl Drop for RedisQueue {
 }
 
 impl RedisQueue {
-    pub async fn connect(url: &str, cfg: &QueueConfig) -> Result<RedisQueue, QueueError> {
+    /// Connects, and records which profiles' jobs `push.lua` puts in the video lane
+    /// (`{ns}:lanes`; the profiles are the same on every daemon of one namespace).
+    pub async fn connect(url: &str, cfg: &QueueConfig, video_profiles: &[String]) -> Result<RedisQueue, QueueError> {
         let client = client(url, cfg)?;
         // A configurable, generous response timeout (redis-rs's 500 ms default turns a slow
         // Redis into a dead connection pool, apalis-redis #76). Operations are retried by the
@@ -87,17 +94,21 @@ impl RedisQueue {
             .set_number_of_retries(3)
             .set_max_delay(Duration::from_secs(2));
         let conn = client.get_connection_manager_with_config(mgr_cfg).await.map_err(|e| setup_error(e, cfg))?;
-        let wake = Arc::new(Notify::new());
-        let channel = format!("tasks:{}:active:available", cfg.namespace);
-        let listener = tokio::spawn(listen(client, channel, wake.clone(), redact_url(url)));
+        let wake = Arc::new([Notify::new(), Notify::new()]);
+        // One channel per lane, in `Lane::ALL` order: image on apalis's, video on its own.
+        let channels = [
+            format!("tasks:{}:active:available", cfg.namespace),
+            format!("tasks:{}:lane:video:available", cfg.namespace),
+        ];
+        let listener = tokio::spawn(listen(client, channels, wake.clone(), redact_url(url)));
         let q = RedisQueue {
             conn,
             ns: cfg.namespace.clone(),
             scripts: Arc::new(Scripts {
                 push: Script::new(PUSH_SCRIPT),
                 fetch: Script::new(&format!("{RING_FN}\n{FETCH_FN}\n{CALL_FETCH}")),
-                settle: Script::new(&format!("{SETTLE_FN}\n{CALL_SETTLE}")),
-                settle_fetch: Script::new(&format!("{SETTLE_FN}\n{RING_FN}\n{FETCH_FN}\n{CALL_SETTLE_FETCH}")),
+                settle: Script::new(&format!("{RING_FN}\n{SETTLE_FN}\n{CALL_SETTLE}")),
+                settle_fetch: Script::new(&format!("{RING_FN}\n{SETTLE_FN}\n{FETCH_FN}\n{CALL_SETTLE_FETCH}")),
                 reconcile: Script::new(&format!("{RING_FN}\n{HAND_BACK_FN}\n{}", include_str!("lua/reconcile.lua"))),
                 heartbeat: Script::new(&format!("{RING_FN}\n{}", include_str!("lua/heartbeat.lua"))),
                 release: Script::new(&format!("{RING_FN}\n{HAND_BACK_FN}\n{}", include_str!("lua/release.lua"))),
@@ -105,6 +116,7 @@ impl RedisQueue {
                 operator: Script::new(&format!("{RING_FN}\n{}", include_str!("lua/requeue.lua"))),
             }),
             wake,
+            lane: Lane::Image,
             idempotency_ttl: cfg.idempotency_ttl.get().as_secs().max(1),
             dead_after: (cfg.heartbeat_interval.get() * cfg.missed_heartbeats).as_secs_f64(),
             max_dead: cfg.max_dead,
@@ -121,7 +133,31 @@ impl RedisQueue {
             other => other,
         })?;
         q.warn_if_evicting().await;
+        q.record_lanes(video_profiles).await?;
         Ok(q)
+    }
+
+    /// Writes `{ns}:lanes` (profile → `video`) in one transaction, replacing what was there.
+    async fn record_lanes(&self, video_profiles: &[String]) -> Result<(), QueueError> {
+        let key = format!("{}:lanes", self.ns);
+        let mut pipe = redis::pipe();
+        pipe.atomic().del(&key).ignore();
+        for p in video_profiles {
+            pipe.hset(&key, p, "video").ignore();
+        }
+        let mut conn = self.conn.clone();
+        let () = pipe.query_async(&mut conn).await?;
+        Ok(())
+    }
+
+    pub fn with_lane(&self, lane: Lane) -> RedisQueue {
+        let mut q = self.clone();
+        q.lane = lane;
+        q
+    }
+
+    pub fn lane(&self) -> Lane {
+        self.lane
     }
 
     pub fn namespace(&self) -> &str {
@@ -191,24 +227,25 @@ impl RedisQueue {
             .arg(max)
             .arg(now_secs())
             .arg(&self.weights)
+            .arg(self.lane.as_str())
             .invoke_async(&mut conn)
             .await?;
         let Value::Array(parts) = v else {
             return Err(QueueError::Protocol("fetch reply: not an array".into()));
         };
         let mut it = parts.into_iter();
-        parse_fetched(it.next(), it.next(), it.next())
+        parse_fetched(it.next(), it.next(), it.next(), self.lane)
     }
 
     pub async fn wait_for_work(&self, max_wait: Duration) {
-        let _ = tokio::time::timeout(max_wait, self.wake.notified()).await;
+        let _ = tokio::time::timeout(max_wait, self.wake[self.lane.index()].notified()).await;
     }
 
     pub async fn settle(&self, worker: &str, task_id: &str, how: &Settle) -> Result<bool, QueueError> {
         let v = self.invoke_settle(&self.scripts.settle, worker, task_id, how, None).await?;
         let settled = as_u32(&v) == 1;
-        if settled && matches!(how, Settle::Retry { .. } | Settle::Defer { .. }) {
-            self.wake.notify_one();
+        if settled {
+            self.wake_after(how);
         }
         Ok(settled)
     }
@@ -228,11 +265,20 @@ impl RedisQueue {
         };
         let mut it = parts.into_iter();
         let settled = it.next().is_some_and(|v| as_u32(&v) == 1);
-        let batch = parse_fetched(it.next(), it.next(), it.next())?;
-        if settled && matches!(how, Settle::Retry { .. } | Settle::Defer { .. }) {
-            self.wake.notify_one();
+        let batch = parse_fetched(it.next(), it.next(), it.next(), self.lane)?;
+        if settled {
+            self.wake_after(how);
         }
         Ok((settled, batch))
+    }
+
+    /// A settlement that put the job back wakes the fetch loop of the lane it waits in.
+    fn wake_after(&self, how: &Settle) {
+        match how {
+            Settle::Retry { .. } | Settle::Defer { .. } => self.wake[self.lane.index()].notify_one(),
+            Settle::Move { lane } => self.wake[lane.index()].notify_one(),
+            Settle::Ack | Settle::Dead { .. } => {}
+        }
     }
 
     /// Runs `settle.lua` (alone, or followed by a fetch of `fetch_max` jobs).
@@ -248,7 +294,7 @@ impl RedisQueue {
         let mut inv = script.prepare_invoke();
         inv.arg(&self.ns).arg(worker).arg(task_id).arg(now_secs()).arg(action).arg(run_at).arg(message).arg(keep);
         if let Some(max) = fetch_max {
-            inv.arg(max).arg(&self.weights);
+            inv.arg(max).arg(&self.weights).arg(self.lane.as_str());
         }
         let mut conn = self.conn.clone();
         Ok(inv.invoke_async(&mut conn).await?)
@@ -287,6 +333,12 @@ impl RedisQueue {
                 *slot = as_u64(x);
             }
         }
+        let mut by_lane = [0; 2];
+        if let Some(Value::Array(by)) = v.get(8) {
+            for (slot, x) in by_lane.iter_mut().zip(by) {
+                *slot = as_u64(x);
+            }
+        }
         let mut tenants = Vec::new();
         if let Some(Value::Array(pairs)) = v.get(7) {
             for pair in pairs.chunks(2) {
@@ -305,6 +357,7 @@ impl RedisQueue {
             workers: n(4),
             oldest_pending_ms: oldest,
             pending_by_priority: by_priority,
+            pending_by_lane: by_lane,
             top_tenants: tenants,
         })
     }
@@ -370,9 +423,10 @@ impl RedisQueue {
     pub async fn list_tenant(&self, tenant: &str, limit: usize) -> Result<Vec<TaskInfo>, QueueError> {
         let mut conn = self.conn.clone();
         let mut out = Vec::new();
-        for p in super::PRIORITIES {
+        let lanes = [format!("{}:q:", self.ns), format!("{}:lane:video:q:", self.ns)];
+        for (p, q) in super::PRIORITIES.iter().flat_map(|p| lanes.iter().map(move |q| (p, q))) {
             let ids: Vec<Vec<u8>> = redis::cmd("LRANGE")
-                .arg(format!("{}:q:{p}:t:{tenant}", self.ns))
+                .arg(format!("{q}{p}:t:{tenant}"))
                 .arg(0)
                 .arg(limit.saturating_sub(out.len() + 1))
                 .query_async(&mut conn)
@@ -448,6 +502,7 @@ fn task_info(id: &str, payload: Option<String>, meta: &std::collections::HashMap
         last_error: meta.get("last_error").cloned().filter(|s| !s.is_empty()),
         priority: meta.get("priority").cloned(),
         tenant: meta.get("tenant").cloned(),
+        lane: meta.get("lane").and_then(|l| Lane::parse(l)).unwrap_or(Lane::Image).as_str().to_owned(),
         payload,
     }
 }
@@ -459,12 +514,18 @@ fn settle_args(how: &Settle, max_done: u64, max_dead: u64) -> (&'static str, f64
         Settle::Retry { at_ms, error } => ("retry", *at_ms as f64 / 1000.0, error.as_str(), 0),
         Settle::Defer { at_ms, error } => ("defer", *at_ms as f64 / 1000.0, error.as_str(), 0),
         Settle::Dead { reason } => ("dead", 0.0, reason.as_str(), max_dead),
+        Settle::Move { lane } => ("move", 0.0, lane.as_str(), 0),
     }
 }
 
 /// Parses `fetch.lua`'s reply: the job list, the next due score, the invalid ids. Each entry
 /// is decoded on its own: a malformed one is skipped (and said), never the whole batch.
-fn parse_fetched(jobs: Option<Value>, next_due: Option<Value>, invalid: Option<Value>) -> Result<Batch, QueueError> {
+fn parse_fetched(
+    jobs: Option<Value>,
+    next_due: Option<Value>,
+    invalid: Option<Value>,
+    lane: Lane,
+) -> Result<Batch, QueueError> {
     let Some(Value::Array(jobs)) = jobs else {
         return Err(QueueError::Protocol("fetch reply: no job list".into()));
     };
@@ -472,7 +533,7 @@ fn parse_fetched(jobs: Option<Value>, next_due: Option<Value>, invalid: Option<V
         next_due.as_ref().and_then(as_string).and_then(|s| s.parse::<f64>().ok()).map(|s| (s * 1000.0) as i64);
     let mut deliveries = Vec::with_capacity(jobs.len());
     for job in jobs {
-        match parse_job(job) {
+        match parse_job(job, lane) {
             Some(d) => deliveries.push(d),
             // Cannot happen with fetch.lua (it dead-letters ids it would not hand out); if it
             // did, the job stays in this worker's in-flight set and reconciliation hands it back.
@@ -486,7 +547,7 @@ fn parse_fetched(jobs: Option<Value>, next_due: Option<Value>, invalid: Option<V
     Ok(Batch { deliveries, next_due, invalid })
 }
 
-fn parse_job(job: Value) -> Option<Delivery> {
+fn parse_job(job: Value, lane: Lane) -> Option<Delivery> {
     let Value::Array(f) = job else { return None };
     if f.len() < 4 {
         return None;
@@ -498,6 +559,7 @@ fn parse_job(job: Value) -> Option<Delivery> {
         .map_or_else(crate::units::now_ms, |s| (s * 1000.0) as i64);
     Some(Delivery {
         task_id: as_string(&f[0])?,
+        lane,
         // A producer's bytes that are not UTF-8 still reach the parser (which records the job
         // as invalid) instead of failing the fetch, which would hand it back forever.
         payload: match &f[1] {
@@ -577,20 +639,21 @@ fn setup_error(e: redis::RedisError, cfg: &QueueConfig) -> QueueError {
     }
 }
 
-/// Subscribes to the wake-up channel and forwards each message as a notify; reconnects forever
-/// with backoff (the fallback poll covers the gaps).
-async fn listen(client: redis::Client, channel: String, wake: Arc<Notify>, url_for_logs: String) {
+/// Subscribes to each lane's wake-up channel and forwards each message as a notify of that
+/// lane; reconnects forever with backoff (the fallback poll covers the gaps).
+async fn listen(client: redis::Client, channels: [String; 2], wake: Arc<[Notify; 2]>, url_for_logs: String) {
     let mut backoff = Duration::from_millis(200);
     loop {
         match client.get_async_pubsub().await {
-            Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
+            Ok(mut pubsub) => match pubsub.subscribe(&channels).await {
                 Ok(()) => {
                     backoff = Duration::from_millis(200);
                     // Anything may have been pushed while we were away.
-                    wake.notify_one();
+                    wake.iter().for_each(Notify::notify_one);
                     let mut stream = pubsub.on_message();
-                    while stream.next().await.is_some() {
-                        wake.notify_one();
+                    while let Some(msg) = stream.next().await {
+                        let lane = usize::from(msg.get_channel_name() == channels[1]);
+                        wake[lane].notify_one();
                     }
                     tracing::debug!(url = %url_for_logs, "Redis wake-up subscription ended; reconnecting.");
                 }

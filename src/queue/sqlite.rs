@@ -11,7 +11,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Row, SqlitePool};
 use tokio::sync::Notify;
 
-use super::{Batch, Delivery, PushOutcome, QueueError, QueueStats, Settle, TaskInfo, is_plain_task_id};
+use super::{
+    Batch, Delivery, Lane, Placement, PushOutcome, QueueError, QueueStats, Settle, TaskInfo, is_plain_task_id,
+};
 use crate::config::QueueConfig;
 use crate::units::now_ms;
 
@@ -36,7 +38,9 @@ CREATE TABLE IF NOT EXISTS queue_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, 
 ";
 
 /// Priorities and tenants (added after the first release: existing files gain the columns at
-/// open; their jobs wait as normal priority, default tenant). A tenant has a row in
+/// open; their jobs wait as normal priority, default tenant). The `priority` column holds the
+/// job's *slot*, `lane × 3 + priority` (priority 0 high, 1 normal, 2 low; lane 0 image,
+/// 1 video): each lane's rings are their own and rows from before lanes are image jobs. A tenant has a row in
 /// `queue_tenants` while it has jobs waiting; the row with the lowest `turn` is served next
 /// and goes to the back (round-robin), each step an index lookup.
 const FAIRNESS: &str = "
@@ -71,7 +75,12 @@ const HAND_BACK: &str = "UPDATE queue_jobs SET state = 'Pending', locked_by = NU
 #[derive(Debug, Clone)]
 pub struct SqliteQueue {
     pool: SqlitePool,
-    wake: Arc<Notify>,
+    /// One per lane.
+    wake: Arc<[Notify; 2]>,
+    /// The lane this handle fetches.
+    lane: Lane,
+    /// Profiles whose jobs are enqueued in the video lane ([`super::video_profiles`]).
+    video_profiles: Arc<Vec<String>>,
     poll: Duration,
     idempotency_ttl_ms: i64,
     dead_after_ms: i64,
@@ -83,7 +92,7 @@ pub struct SqliteQueue {
 }
 
 impl SqliteQueue {
-    pub async fn open(path: &Path, cfg: &QueueConfig) -> Result<SqliteQueue, QueueError> {
+    pub async fn open(path: &Path, cfg: &QueueConfig, video_profiles: Vec<String>) -> Result<SqliteQueue, QueueError> {
         if let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
         {
@@ -109,7 +118,9 @@ impl SqliteQueue {
         sqlx::raw_sql(FAIRNESS).execute(&pool).await?;
         Ok(SqliteQueue {
             pool,
-            wake: Arc::new(Notify::new()),
+            wake: Arc::new([Notify::new(), Notify::new()]),
+            lane: Lane::Image,
+            video_profiles: Arc::new(video_profiles),
             poll: cfg.poll_interval.get(),
             idempotency_ttl_ms: i64::try_from(cfg.idempotency_ttl.get().as_millis()).unwrap_or(i64::MAX),
             dead_after_ms: i64::try_from((cfg.heartbeat_interval.get() * cfg.missed_heartbeats).as_millis())
@@ -124,7 +135,33 @@ impl SqliteQueue {
         })
     }
 
-    /// Priorities in the order this pick tries them (see `ring.lua`'s `take_next`).
+    pub fn with_lane(&self, lane: Lane) -> SqliteQueue {
+        let mut q = self.clone();
+        q.lane = lane;
+        q
+    }
+
+    pub fn lane(&self) -> Lane {
+        self.lane
+    }
+
+    pub fn video_profiles(&self) -> &[String] {
+        &self.video_profiles
+    }
+
+    /// The first slot of this handle's lane (see `FAIRNESS`).
+    fn base(&self) -> i64 {
+        3 * i64::try_from(self.lane.index()).unwrap_or(0)
+    }
+
+    /// Wakes the fetch loops of every lane (a change whose lanes are not known here).
+    fn wake_all(&self) {
+        for w in self.wake.iter() {
+            w.notify_one();
+        }
+    }
+
+    /// Slots of this lane in the order this pick tries them (see `ring.lua`'s `take_next`).
     fn pick_order(&self) -> [i64; 3] {
         let tick = self.tick.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let first = match self.weights {
@@ -140,10 +177,11 @@ impl SqliteQueue {
             }
             _ => 0,
         };
+        let b = self.base();
         match first {
-            0 => [0, 1, 2],
-            1 => [1, 0, 2],
-            _ => [2, 0, 1],
+            0 => [b, b + 1, b + 2],
+            1 => [b + 1, b, b + 2],
+            _ => [b + 2, b, b + 1],
         }
     }
 
@@ -191,9 +229,11 @@ impl SqliteQueue {
             }
         }
         Ok(sqlx::query_scalar(
-            "SELECT rowid FROM queue_jobs WHERE state IN ('Pending', 'Failed') AND run_at <= ?1 ORDER BY run_at, rowid LIMIT 1",
+            "SELECT rowid FROM queue_jobs WHERE state IN ('Pending', 'Failed') AND run_at <= ?1 \
+             AND priority BETWEEN ?2 AND ?2 + 2 ORDER BY run_at, rowid LIMIT 1",
         )
         .bind(now)
+        .bind(self.base())
         .fetch_optional(&mut *tx)
         .await?)
     }
@@ -204,7 +244,7 @@ impl SqliteQueue {
         task_id: &str,
         payload: &str,
         idem: &str,
-        (priority, tenant): (usize, String),
+        Placement { lane, priority, tenant }: Placement,
     ) -> Result<PushOutcome, QueueError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
@@ -229,14 +269,14 @@ impl SqliteQueue {
         .bind(payload)
         .bind(now)
         .bind(now)
-        .bind(i64::try_from(priority).unwrap_or(1))
+        .bind(3 * i64::try_from(lane.index()).unwrap_or(0) + i64::try_from(priority.min(2)).unwrap_or(1))
         .bind(&tenant)
         .execute(&mut *tx)
         .await?;
         sqlx::query(&format!("{JOIN_RING} WHERE j.id = ?1")).bind(task_id).execute(&mut *tx).await?;
         tx.commit().await?;
         if res.rows_affected() == 1 {
-            self.wake.notify_one();
+            self.wake[lane.index()].notify_one();
             Ok(PushOutcome::Enqueued)
         } else {
             Ok(PushOutcome::Duplicate)
@@ -268,7 +308,7 @@ impl SqliteQueue {
         }
         tx.commit().await?;
         if requeued > 0 {
-            self.wake.notify_one();
+            self.wake_all();
         }
         Ok(requeued)
     }
@@ -317,21 +357,25 @@ impl SqliteQueue {
             let payload = hex::decode(r.try_get::<String, _>("payload_hex")?).unwrap_or_default();
             batch.deliveries.push(Delivery {
                 task_id: String::from_utf8_lossy(&id).into_owned(),
+                lane: self.lane,
                 payload: String::from_utf8_lossy(&payload).into_owned(),
                 attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(0),
                 deliveries: u32::try_from(r.try_get::<i64, _>("deliveries")?).unwrap_or(1).max(1),
                 enqueued_at_ms: r.try_get::<i64, _>("enqueued_at").unwrap_or(now),
             });
         }
-        batch.next_due = sqlx::query_scalar("SELECT MIN(run_at) FROM queue_jobs WHERE state IN ('Pending', 'Failed')")
-            .fetch_one(&mut *tx)
-            .await?;
+        batch.next_due = sqlx::query_scalar(
+            "SELECT MIN(run_at) FROM queue_jobs WHERE state IN ('Pending', 'Failed') AND priority BETWEEN ?1 AND ?1 + 2",
+        )
+        .bind(self.base())
+        .fetch_one(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(batch)
     }
 
     pub async fn wait_for_work(&self, max_wait: Duration) {
-        let _ = tokio::time::timeout(max_wait.min(self.poll), self.wake.notified()).await;
+        let _ = tokio::time::timeout(max_wait.min(self.poll), self.wake[self.lane.index()].notified()).await;
     }
 
     pub async fn settle(&self, worker: &str, task_id: &str, how: &Settle) -> Result<bool, QueueError> {
@@ -345,38 +389,20 @@ impl SqliteQueue {
                     .await?
             }
             Settle::Retry { at_ms, error } => {
-                let mut tx = self.pool.begin().await?;
-                let r = sqlx::query(
-                    "UPDATE queue_jobs SET state = 'Failed', run_at = ?1, attempts = attempts + 1, last_error = ?2, locked_by = NULL \
-                     WHERE id = ?3 AND state = 'Running' AND locked_by = ?4",
-                )
-                .bind(at_ms)
-                .bind(error)
-                .bind(task_id)
-                .bind(worker)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(&format!("{JOIN_RING} WHERE j.id = ?1")).bind(task_id).execute(&mut *tx).await?;
-                tx.commit().await?;
-                self.wake.notify_one();
-                r
+                let set = "state = 'Failed', run_at = ?1, attempts = attempts + 1, last_error = ?2";
+                self.put_back(set, *at_ms, error, task_id, worker, self.lane).await?
             }
             Settle::Defer { at_ms, error } => {
-                let mut tx = self.pool.begin().await?;
-                let r = sqlx::query(
-                    "UPDATE queue_jobs SET state = 'Failed', run_at = ?1, deliveries = MAX(deliveries - 1, 0), last_error = ?2, locked_by = NULL \
-                     WHERE id = ?3 AND state = 'Running' AND locked_by = ?4",
-                )
-                .bind(at_ms)
-                .bind(error)
-                .bind(task_id)
-                .bind(worker)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(&format!("{JOIN_RING} WHERE j.id = ?1")).bind(task_id).execute(&mut *tx).await?;
-                tx.commit().await?;
-                self.wake.notify_one();
-                r
+                let set = "state = 'Failed', run_at = ?1, deliveries = MAX(deliveries - 1, 0), last_error = ?2";
+                self.put_back(set, *at_ms, error, task_id, worker, self.lane).await?
+            }
+            Settle::Move { lane } => {
+                // To the front of the new lane (run_at 0): it has waited its turn already.
+                let set = "state = 'Pending', run_at = 0, deliveries = MAX(deliveries - 1, 0), \
+                           priority = ?1 + (priority % 3), last_error = ?2";
+                let lane_base = 3 * i64::try_from(lane.index()).unwrap_or(0);
+                let why = format!("moved to the {} lane", lane.as_str());
+                self.put_back(set, lane_base, &why, task_id, worker, *lane).await?
             }
             Settle::Dead { reason } => {
                 let mut tx = self.pool.begin().await?;
@@ -404,6 +430,33 @@ impl SqliteQueue {
         Ok(res.rows_affected() == 1)
     }
 
+    /// Puts a job `worker` holds back in the queue (`set`: the columns to change, `?1` and
+    /// `?2` bound to `a` and `b`), gives its tenant a turn and wakes `lane`'s fetch loop.
+    async fn put_back(
+        &self,
+        set: &str,
+        a: i64,
+        b: &str,
+        task_id: &str,
+        worker: &str,
+        lane: Lane,
+    ) -> Result<sqlx::sqlite::SqliteQueryResult, QueueError> {
+        let mut tx = self.pool.begin().await?;
+        let r = sqlx::query(&format!(
+            "UPDATE queue_jobs SET {set}, locked_by = NULL WHERE id = ?3 AND state = 'Running' AND locked_by = ?4"
+        ))
+        .bind(a)
+        .bind(b)
+        .bind(task_id)
+        .bind(worker)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(&format!("{JOIN_RING} WHERE j.id = ?1")).bind(task_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        self.wake[lane.index()].notify_one();
+        Ok(r)
+    }
+
     /// Hands back what `worker` holds here but not in `held` (a fetch whose result never
     /// reached the worker); to the front, the delivery not counted.
     pub async fn reconcile(&self, worker: &str, held: &[String]) -> Result<u64, QueueError> {
@@ -418,7 +471,7 @@ impl SqliteQueue {
         .rows_affected();
         if n > 0 {
             sqlx::query(&format!("{JOIN_RING} WHERE j.state = 'Pending' AND j.run_at = 0")).execute(&self.pool).await?;
-            self.wake.notify_one();
+            self.wake_all();
         }
         Ok(n)
     }
@@ -454,12 +507,15 @@ impl SqliteQueue {
         .await?;
         let workers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue_workers").fetch_one(&self.pool).await?;
         let mut by_priority = [0u64; 3];
+        let mut by_lane = [0u64; 2];
         for r in sqlx::query("SELECT priority, COUNT(*) AS n FROM queue_jobs WHERE state = 'Pending' GROUP BY priority")
             .fetch_all(&self.pool)
             .await?
         {
-            let slot = usize::try_from(r.try_get::<i64, _>("priority")?).unwrap_or(1).min(2);
-            by_priority[slot] += u64::try_from(r.try_get::<i64, _>("n")?).unwrap_or(0);
+            let slot = usize::try_from(r.try_get::<i64, _>("priority")?).unwrap_or(1);
+            let n = u64::try_from(r.try_get::<i64, _>("n")?).unwrap_or(0);
+            by_priority[slot % 3] += n;
+            by_lane[(slot / 3).min(1)] += n;
         }
         let mut tenants = Vec::new();
         if top_tenants > 0 {
@@ -482,6 +538,7 @@ impl SqliteQueue {
             workers: u64::try_from(workers).unwrap_or(0),
             oldest_pending_ms: r.try_get("oldest")?,
             pending_by_priority: by_priority,
+            pending_by_lane: by_lane,
             top_tenants: tenants,
         })
     }
@@ -489,7 +546,7 @@ impl SqliteQueue {
     pub async fn list_tenant(&self, tenant: &str, limit: usize) -> Result<Vec<TaskInfo>, QueueError> {
         let rows = sqlx::query(&format!(
             "SELECT {TASK_COLUMNS} FROM queue_jobs WHERE tenant = ?1 AND state IN ('Pending', 'Failed') \
-             AND typeof(id) = 'text' AND typeof(payload) = 'text' ORDER BY priority, run_at, rowid LIMIT ?2"
+             AND typeof(id) = 'text' AND typeof(payload) = 'text' ORDER BY priority % 3, run_at, rowid LIMIT ?2"
         ))
         .bind(tenant)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
@@ -538,7 +595,7 @@ impl SqliteQueue {
         .execute(&self.pool)
         .await?;
         sqlx::query(&format!("{JOIN_RING} WHERE j.id = ?1")).bind(task_id).execute(&self.pool).await?;
-        self.wake.notify_one();
+        self.wake_all();
         Ok(res.rows_affected() == 1)
     }
 
@@ -574,17 +631,16 @@ impl SqliteQueue {
 }
 
 fn task_info(r: &sqlx::sqlite::SqliteRow) -> Result<TaskInfo, sqlx::Error> {
+    let slot = r.try_get::<i64, _>("priority")?;
     Ok(TaskInfo {
         id: r.try_get("id")?,
         state: r.try_get("state")?,
         attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(0),
         deliveries: u32::try_from(r.try_get::<i64, _>("deliveries")?).unwrap_or(0),
         last_error: r.try_get("last_error")?,
-        priority: usize::try_from(r.try_get::<i64, _>("priority")?)
-            .ok()
-            .and_then(|i| super::PRIORITIES.get(i))
-            .map(|p| (*p).to_owned()),
+        priority: usize::try_from(slot).ok().and_then(|i| super::PRIORITIES.get(i % 3)).map(|p| (*p).to_owned()),
         tenant: Some(r.try_get("tenant")?),
+        lane: (if slot >= 3 { Lane::Video } else { Lane::Image }).as_str().to_owned(),
         payload: r.try_get("payload")?,
     })
 }
@@ -596,7 +652,7 @@ mod tests {
 
     impl SqliteQueue {
         async fn push(&self, task_id: &str, payload: &str, idem: &str) -> Result<PushOutcome, QueueError> {
-            self.push_placed(task_id, payload, idem, super::super::placement(payload)?).await
+            self.push_placed(task_id, payload, idem, super::super::placement(payload, &[])?).await
         }
     }
 
@@ -606,7 +662,7 @@ mod tests {
             missed_heartbeats: 2,
             ..QueueConfig::default()
         };
-        SqliteQueue::open(&dir.join("q.db"), &cfg).await.unwrap()
+        SqliteQueue::open(&dir.join("q.db"), &cfg, Vec::new()).await.unwrap()
     }
 
     #[tokio::test]

@@ -185,10 +185,16 @@ impl TestEnv {
     /// `uploadd run` in `data_dir` with `UPLOADD_FAILPOINTS=failpoints`, its log appended to
     /// `data_dir/daemon.log`.
     pub fn spawn_daemon_in(&self, data_dir: &Path, failpoints: &str) -> std::process::Child {
+        self.spawn_daemon_with(data_dir, failpoints, &[])
+    }
+
+    /// [`TestEnv::spawn_daemon_in`] with more arguments for `uploadd run` (e.g. `--lanes video`).
+    pub fn spawn_daemon_with(&self, data_dir: &Path, failpoints: &str, args: &[&str]) -> std::process::Child {
         let log =
             std::fs::OpenOptions::new().create(true).append(true).open(data_dir.join("daemon.log")).expect("log file");
         self.command_in(data_dir)
             .arg("run")
+            .args(args)
             .env("UPLOADD_FAILPOINTS", failpoints)
             .stdout(std::process::Stdio::null())
             .stderr(log)

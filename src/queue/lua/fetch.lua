@@ -5,10 +5,12 @@
 -- bypassed push.lua: binary bytes, control characters, over 128 bytes) is dead-lettered here,
 -- on its own, and returned so the worker records it: it never fails the batch it came in.
 -- A function, so the settle-and-fetch script can share it (see redis.rs for the callers).
--- Arguments: ns, worker, max, now (Unix seconds), weights ("h:n:l" or "strict", see ring.lua)
+-- Arguments: ns, worker, max, now (Unix seconds), weights ("h:n:l" or "strict", see ring.lua),
+--   lane ('image' | 'video': whose lists jobs are taken from; due retries of every lane are moved
+--   to their own lane's lists)
 -- Returns { { {id, payload, attempts, deliveries, enqueued_at}... }, next_due_score_or_false,
 --           { invalid_id... } }
-local function fetch(ns, worker, max, now, weights)
+local function fetch(ns, worker, max, now, weights, lane)
   local inflight = ns .. ':inflight:' .. worker
   local scheduled = ns .. ':scheduled'
   redis.call('ZADD', ns .. ':workers', now, inflight)
@@ -31,7 +33,7 @@ local function fetch(ns, worker, max, now, weights)
   local guard = 0
   while #out < max and guard < max * 4 + 16 do
     guard = guard + 1
-    local id = take_next(ns, weights)
+    local id = take_next(ns, lane, weights)
     if not id then break end
     local payload = redis.call('HGET', ns .. ':data', id)
     local meta = ns .. ':meta:' .. id

@@ -24,6 +24,7 @@ end
 if requeued > 0 then
   redis.call('DEL', ns .. ':signal')
   redis.call('LPUSH', ns .. ':signal', 1)
-  redis.call('PUBLISH', 'tasks:' .. ns .. ':active:available', '')
+  announce(ns, 'image', '')
+  announce(ns, 'video', '')
 end
 return requeued

@@ -16,6 +16,7 @@ for _, id in ipairs(redis.call('SMEMBERS', ns .. ':inflight:' .. worker)) do
   end
 end
 if n > 0 then
-  redis.call('PUBLISH', 'tasks:' .. ns .. ':active:available', '')
+  announce(ns, 'image', '')
+  announce(ns, 'video', '')
 end
 return n

@@ -10,6 +10,7 @@ if redis.call('SCARD', inflight) == 0 then
   redis.call('ZREM', ns .. ':workers', inflight)
 end
 if n > 0 then
-  redis.call('PUBLISH', 'tasks:' .. ns .. ':active:available', '')
+  announce(ns, 'image', '')
+  announce(ns, 'video', '')
 end
 return n

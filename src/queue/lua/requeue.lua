@@ -9,7 +9,8 @@ if action == 'requeue' then
   if redis.call('HEXISTS', ns .. ':data', id) == 0 then return 0 end
   redis.call('HSET', meta, 'attempts', 0, 'deliveries', 0, 'status', 'Pending')
   enqueue_id(ns, id, false, now)
-  redis.call('PUBLISH', 'tasks:' .. ns .. ':active:available', id)
+  announce(ns, 'image', id)
+  announce(ns, 'video', id)
   return 1
 elseif action == 'cancel' then
   local removed = dequeue_id(ns, id) + redis.call('ZREM', ns .. ':scheduled', id)

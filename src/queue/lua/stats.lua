@@ -1,6 +1,6 @@
 -- Queue depth by state. ARGV: ns, top (how many tenants to list).
 -- Returns {pending, scheduled, running, dead, workers, oldest_pending_time_or_0,
---          {high, normal, low}, {tenant, jobs, tenant, jobs, ...}}
+--          {high, normal, low}, {tenant, jobs, tenant, jobs, ...}, {image, video}}
 -- O(workers + top): the waiting counters are kept by push.lua and ring.lua.
 local ns, top = ARGV[1], tonumber(ARGV[2]) or 10
 local running = 0
@@ -17,10 +17,14 @@ if w[2] and (not oldest or tonumber(w[2]) < oldest) then
   oldest = tonumber(w[2])
 end
 local legacy = redis.call('LLEN', ns .. ':active')
-local counts = redis.call('HMGET', ns .. ':q:counts', 'high', 'normal', 'low')
-local by = {}
+local counts = redis.call('HMGET', ns .. ':q:counts', 'high', 'normal', 'low', 'video:high', 'video:normal', 'video:low')
+local by, lanes = {}, { legacy, 0 }
 for i = 1, 3 do
-  by[i] = math.max(0, tonumber(counts[i] or '0') or 0)
+  local image = math.max(0, tonumber(counts[i] or '0') or 0)
+  local video = math.max(0, tonumber(counts[i + 3] or '0') or 0)
+  by[i] = image + video
+  lanes[1] = lanes[1] + image
+  lanes[2] = lanes[2] + video
 end
 by[2] = by[2] + legacy
 local tenants = {}
@@ -36,4 +40,5 @@ return {
   tostring(oldest or 0),
   by,
   tenants,
+  lanes,
 }
