@@ -24,14 +24,15 @@ const RING_FN: &str = include_str!("lua/ring.lua");
 const FETCH_FN: &str = include_str!("lua/fetch.lua");
 const SETTLE_FN: &str = include_str!("lua/settle.lua");
 const HAND_BACK_FN: &str = include_str!("lua/hand_back.lua");
-const CALL_FETCH: &str = "return fetch(ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6])";
+const CALL_FETCH: &str =
+    "return fetch(ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6], tonumber(ARGV[7]), true)";
 const CALL_SETTLE: &str = "return settle(ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8]))";
 /// Settle, then fetch up to ARGV[9] more of lane ARGV[11]: one round trip per job for a busy
 /// worker.
 const CALL_SETTLE_FETCH: &str = "local settled = settle(ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], \
     tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8]))
 if type(settled) == 'table' then return settled end
-local fetched = fetch(ARGV[1], ARGV[2], tonumber(ARGV[9]), tonumber(ARGV[4]), ARGV[10], ARGV[11])
+local fetched = fetch(ARGV[1], ARGV[2], tonumber(ARGV[9]), tonumber(ARGV[4]), ARGV[10], ARGV[11], tonumber(ARGV[12]), false)
 return { settled, fetched[1], fetched[2], fetched[3] }";
 
 struct Scripts {
@@ -62,6 +63,8 @@ pub struct RedisQueue {
     events_maxlen: u64,
     /// `ring.lua`'s weights argument (`queue.priority_mode`, `queue.priority_weights`).
     weights: String,
+    /// This process's pick counter for the weights (shared by clones).
+    tick: Arc<std::sync::atomic::AtomicU64>,
     listener: Arc<tokio::task::JoinHandle<()>>,
 }
 
@@ -123,6 +126,7 @@ impl RedisQueue {
             max_done: cfg.max_done,
             events_maxlen: cfg.events_maxlen,
             weights: cfg.priority_arg(),
+            tick: Arc::default(),
             listener: Arc::new(listener),
         };
         // One real script call before anything is trusted: a user without +@scripting, or
@@ -148,6 +152,12 @@ impl RedisQueue {
         let mut conn = self.conn.clone();
         let () = pipe.query_async(&mut conn).await?;
         Ok(())
+    }
+
+    /// The first of `picks` consecutive values of the pick counter.
+    fn ticks(&self, picks: usize) -> u64 {
+        let n = u64::try_from(picks.max(1)).unwrap_or(1);
+        self.tick.fetch_add(n, std::sync::atomic::Ordering::Relaxed) % (1 << 40)
     }
 
     pub fn with_lane(&self, lane: Lane) -> RedisQueue {
@@ -228,6 +238,7 @@ impl RedisQueue {
             .arg(now_secs())
             .arg(&self.weights)
             .arg(self.lane.as_str())
+            .arg(self.ticks(max))
             .invoke_async(&mut conn)
             .await?;
         let Value::Array(parts) = v else {
@@ -294,7 +305,7 @@ impl RedisQueue {
         let mut inv = script.prepare_invoke();
         inv.arg(&self.ns).arg(worker).arg(task_id).arg(now_secs()).arg(action).arg(run_at).arg(message).arg(keep);
         if let Some(max) = fetch_max {
-            inv.arg(max).arg(&self.weights).arg(self.lane.as_str());
+            inv.arg(max).arg(&self.weights).arg(self.lane.as_str()).arg(self.ticks(max));
         }
         let mut conn = self.conn.clone();
         Ok(inv.invoke_async(&mut conn).await?)

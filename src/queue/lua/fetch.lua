@@ -7,13 +7,16 @@
 -- A function, so the settle-and-fetch script can share it (see redis.rs for the callers).
 -- Arguments: ns, worker, max, now (Unix seconds), weights ("h:n:l" or "strict", see ring.lua),
 --   lane ('image' | 'video': whose lists jobs are taken from; due retries of every lane are moved
---   to their own lane's lists)
+--   to their own lane's lists), tick (the caller's pick counter, see ring.lua's take_next),
+--   register (true: record the worker as alive; a settle-and-fetch leaves that to heartbeats)
 -- Returns { { {id, payload, attempts, deliveries, enqueued_at}... }, next_due_score_or_false,
 --           { invalid_id... } }
-local function fetch(ns, worker, max, now, weights, lane)
+local function fetch(ns, worker, max, now, weights, lane, tick, register)
   local inflight = ns .. ':inflight:' .. worker
   local scheduled = ns .. ':scheduled'
-  redis.call('ZADD', ns .. ':workers', now, inflight)
+  if register then
+    redis.call('ZADD', ns .. ':workers', now, inflight)
+  end
   -- The earliest scheduled job: only when it is due are the due ones moved (one call, not two,
   -- when nothing is due). Taking jobs below never touches the scheduled set, so it is also the
   -- next due time returned.
@@ -33,7 +36,7 @@ local function fetch(ns, worker, max, now, weights, lane)
   local guard = 0
   while #out < max and guard < max * 4 + 16 do
     guard = guard + 1
-    local id = take_next(ns, lane, weights)
+    local id = take_next(ns, lane, weights, (tick or 0) + guard)
     if not id then break end
     local payload = redis.call('HGET', ns .. ':data', id)
     local meta = ns .. ':meta:' .. id
@@ -46,7 +49,7 @@ local function fetch(ns, worker, max, now, weights, lane)
       redis.call('DEL', meta)
     else
       -- One read of the fields this needs (attempts and enqueued_at are not changed below).
-      local m = redis.call('HMGET', meta, 'locked_by', 'status', 'attempts', 'enqueued_at')
+      local m = redis.call('HMGET', meta, 'locked_by', 'status', 'attempts', 'enqueued_at', 'deliveries')
       local holder = m[1]
       local held = false
       if holder and m[2] == 'Running' then
@@ -54,8 +57,8 @@ local function fetch(ns, worker, max, now, weights, lane)
       end
       if not held then
         redis.call('SADD', inflight, id)
-        local deliveries = redis.call('HINCRBY', meta, 'deliveries', 1)
-        redis.call('HSET', meta, 'status', 'Running', 'locked_by', worker, 'locked_at', now)
+        local deliveries = (tonumber(m[5] or '0') or 0) + 1
+        redis.call('HSET', meta, 'status', 'Running', 'locked_by', worker, 'locked_at', now, 'deliveries', deliveries)
         local attempts = tonumber(m[3] or '0') or 0
         local enqueued_at = m[4] or tostring(now)
         out[#out + 1] = { id, payload, attempts, deliveries, enqueued_at }

@@ -4,7 +4,7 @@
 -- empty. {ns}:q:waiting (id -> since when), {ns}:q:counts (priority -> jobs) and
 -- {ns}:q:backlog (tenant -> jobs) are the counters `uploadd jobs stats` and the metrics read.
 -- Jobs pushed by an older push.lua (no `priority` in their meta) wait in the single list
--- {ns}:active and are served as normal priority of the image lane, one turn in two while both
+-- {ns}:active and are served as normal priority of the image lane, one turn in eight while both
 -- have work.
 -- Lanes: a job whose meta says `lane` = video waits in {ns}:lane:video:q:{priority}:t:{tenant}
 -- (its own rings, counted as `video:{priority}` in {ns}:q:counts); every other job is in the
@@ -94,7 +94,9 @@ local function take_from(ns, lane, p, tick)
   local q = lane_q(ns, lane) .. p
   local ring = q .. ':ring'
   local legacy = p == 'normal' and lane ~= 'video'
-  if legacy and (tick % 2 == 0 or redis.call('LLEN', ring) == 0) then
+  -- One normal turn in eight goes to the single list first (and every turn once the rings
+  -- are empty, below): it drains alongside new work at the cost of one call in eight.
+  if legacy and tick % 8 == 0 then
     local old = redis.call('LPOP', ns .. ':active')
     if old then return old end
   end
@@ -120,9 +122,9 @@ end
 
 -- The next job of any priority. `weights` "h:n:l" serves high, normal and low in that ratio
 -- while all have work (an empty priority gives its turn to the others, high first); "strict"
--- always serves the highest priority that has work.
-local function take_next(ns, lane, weights)
-  local tick = redis.call('INCR', ns .. ':q:tick')
+-- always serves the highest priority that has work. `tick` counts the caller's picks (the
+-- daemon's own counter: no shared key to write on every pick).
+local function take_next(ns, lane, weights, tick)
   local first = 1
   local h, n, l = string.match(weights or '', '^(%d+):(%d+):(%d+)$')
   if h then
