@@ -128,7 +128,8 @@ pub async fn run_capture(program: &Path, args: &[String], limits: Limits) -> Res
     };
     pid.store(0, Ordering::SeqCst);
     if !out.status.success() {
-        return Err(failure(name, out.status, tail(&String::from_utf8_lossy(&out.stderr)), limits));
+        let stderr = redact_paths(&String::from_utf8_lossy(&out.stderr), args);
+        return Err(failure(name, out.status, tail(&stderr), limits));
     }
     Ok(out.stdout)
 }
@@ -147,6 +148,25 @@ fn failure(program: String, status: std::process::ExitStatus, stderr: String, li
         }
         _ => ProcessError::Failed { program, status: status.to_string(), stderr },
     }
+}
+
+/// A child's messages without this host's paths: every absolute path among its arguments (also
+/// inside `file:…` or `lut3d=file=…`) becomes its file name. The messages end up in reasons
+/// producers read; the daemon's temp layout is none of their business.
+fn redact_paths(stderr: &str, args: &[String]) -> String {
+    let mut paths: Vec<&str> = args
+        .iter()
+        .flat_map(|a| a.split([':', '=', ',', ' ', '\'']))
+        .filter(|p| p.starts_with('/') && p.len() > 1)
+        .collect();
+    // Longest first, so a directory never replaces part of a file inside it.
+    paths.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    let mut out = stderr.to_owned();
+    for p in paths {
+        let name = p.rsplit('/').next().filter(|n| !n.is_empty()).unwrap_or("input");
+        out = out.replace(p, name);
+    }
+    out
 }
 
 fn tail(s: &str) -> String {
@@ -246,7 +266,7 @@ pub async fn run_ffmpeg(
         _ => {}
     }
     if !status.success() {
-        return Err(failure(name, status, tail(&errors.join("\n")), limits));
+        return Err(failure(name, status, tail(&redact_paths(&errors.join("\n"), &args)), limits));
     }
     Ok(())
 }
@@ -263,6 +283,23 @@ pub fn parse_time(t: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_childs_messages_name_no_host_path() {
+        let args: Vec<String> = [
+            "-i",
+            "file:/tmp/uploadd/tmp/job-1/source",
+            "-vf",
+            "lut3d=file=/tmp/uploadd/tmp/job-1/tonemap.cube",
+            "/tmp/uploadd/tmp/job-1/out.mp4",
+        ]
+        .map(String::from)
+        .to_vec();
+        let msg = "/tmp/uploadd/tmp/job-1/source: Invalid data found\n/tmp/uploadd/tmp/job-1/tonemap.cube: bad";
+        let r = redact_paths(msg, &args);
+        assert_eq!(r, "source: Invalid data found\ntonemap.cube: bad");
+        assert!(!r.contains("/tmp"), "{r}");
+    }
 
     #[test]
     fn ffmpeg_times_parse() {

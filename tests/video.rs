@@ -28,6 +28,40 @@ fn clip(dir: &Path, name: &str, seconds: f64, size: &str, audio: bool, extra: &[
     out
 }
 
+/// An HEVC MP4 whose samples hold only Dolby Vision RPU NAL units (type 62) and no picture:
+/// what a Dolby Vision enhancement/RPU track looks like without its base layer. Made from a
+/// video-only libx265 clip by retyping every NAL unit in `mdat` (length-prefixed, one track),
+/// so the container, its `hvcC` and the sample table stay valid.
+fn rpu_only_hevc(dir: &Path) -> Vec<u8> {
+    let src = clip(
+        dir,
+        "hevc-video-only.mp4",
+        2.0,
+        "640x360",
+        false,
+        &["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-tag:v", "hvc1"],
+    );
+    let mut b = std::fs::read(src).unwrap();
+    let be32 = |b: &[u8], at: usize| u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]) as usize;
+    let mut pos = 0;
+    let (start, end) = loop {
+        let size = be32(&b, pos);
+        if &b[pos + 4..pos + 8] == b"mdat" {
+            break (pos + 8, pos + size);
+        }
+        pos += size;
+    };
+    let (mut at, mut nals) = (start, 0);
+    while at + 5 <= end {
+        let len = be32(&b, at);
+        b[at + 4] = (62 << 1) | (b[at + 4] & 1);
+        at += 4 + len;
+        nals += 1;
+    }
+    assert!(at == end && nals >= 25, "walked {nals} NAL units to {at} of {end}");
+    b
+}
+
 /// A valid one-second WebM holding a single frame.
 fn single_frame_webm(dir: &Path) -> PathBuf {
     let out = dir.join("single-frame.webm");
@@ -248,6 +282,7 @@ async fn hostile_videos_are_rejected_without_reading_anything_else() {
         ("concat.avi", concat.into_bytes(), None, "type_not_allowed"),
         ("riff-playlist.avi", riff, None, "corrupt"),
         ("audio-only.mp4", std::fs::read(&audio_only).unwrap(), None, "no_video_stream"),
+        ("rpu-only.mp4", rpu_only_hevc(&d), Some("video/mp4"), "corrupt"),
     ];
     let worker = RunningWorker::start(&app);
     let mut ids = Vec::new();
@@ -259,6 +294,10 @@ async fn hostile_videos_are_rejected_without_reading_anything_else() {
         assert_eq!(rec.status, Status::Rejected, "{name}: {rec:?}");
         assert_eq!(rec.reason_code.as_deref(), Some(*code), "{name}: {:?}", rec.reason);
         assert!(rec.outputs.is_empty(), "{name}");
+        let reason = rec.reason.clone().unwrap_or_default();
+        // Producer-facing: what is wrong, not this host's errno texts or temp paths.
+        assert!(!reason.is_empty() && !reason.contains("os error"), "{name}: {reason}");
+        assert!(!reason.contains("/tmp/") && !reason.contains("job-"), "{name}: a host path in the reason: {reason}");
         let everything = serde_json::to_string(&rec).unwrap();
         assert!(!everything.contains(&secret_marker), "{name}: the referenced file leaked into the record");
     }
