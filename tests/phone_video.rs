@@ -57,9 +57,13 @@ fn hdr_clip(dir: &Path, name: &str, transfer: &str) -> PathBuf {
         "-colorspace",
         "bt2020nc",
     ]);
-    // Smooth colour gradients: saturated colours everywhere, no sharp edges, so a comparison of
-    // whole frames measures colour, not chroma siting.
-    clip_of(dir, name, "gradients=s=1280x720:d=2:r=30:speed=0.02:nb_colors=4", "2", &args)
+    // Smooth colour gradients: saturated colours everywhere (much of it outside BT.709's gamut),
+    // no sharp edges, so a comparison of whole frames measures colour, not chroma siting. Made
+    // by an expression, not lavfi's `gradients` (random colours on every run, seed or not).
+    let src = "nullsrc=s=320x180:r=30:d=2,format=gbrp,\
+               geq=r='128+100*sin(2*PI*(X/W+T/4))':g='128+100*sin(2*PI*(Y/H+X/(2*W)+0.33))':\
+               b='128+100*sin(2*PI*((X+Y)/(W+H)-T/4+0.66))',scale=1280:720";
+    clip_of(dir, name, src, "2", &args)
 }
 
 fn probe(path: &Path) -> serde_json::Value {
@@ -224,15 +228,22 @@ async fn hdr_phone_clips_become_tone_mapped_bt709_with_tone_mapped_posters() {
         assert!(diff > 8.0, "{name}: the poster is tone-mapped (mean difference {diff:.1} from the raw frame)");
         // And tone-mapped right: close to ffmpeg's own float chain (zscale to linear light,
         // BT.2020 → BT.709, `tonemap=mobius`, the BT.709 transfer) on the same frame, for the
-        // poster and for the video itself. The PQ clip keeps its size, so only the LUT stands
-        // between the two; the portrait HLG clip is resized (before the mapping, on purpose:
-        // it is cheaper) and the 8-bit one has banding, which costs them a level or two.
-        let bound = if *name == "pq" { 1.0 } else { 3.0 };
+        // poster and for the video itself. Colours outside BT.709 are clipped in RGB, as the
+        // poster's zscale chain does (zscale's own `m=bt709` would carry negative components into
+        // YCbCr and shift saturated reds by 8 levels). The PQ clip keeps its size, so only the
+        // LUT stands between the two (measured 0.60 poster, 0.72 video); the portrait HLG clip is
+        // resized before the mapping, on purpose: it is cheaper (0.72, 1.00); the 8-bit liar has
+        // banding and sharp edges (2.72, 2.47).
+        let bound = match *name {
+            "pq" => 1.0,
+            "hlg" => 1.5,
+            _ => 3.0,
+        };
         let transfer = if *name == "hlg" { "arib-std-b67" } else { "smpte2084" };
         let reference = |w: u32, h: u32, path: &Path| {
             let chain = format!(
                 "zscale=tin={transfer}:pin=bt2020:min=bt2020nc:t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,\
-                 tonemap=tonemap=mobius:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p,scale={w}:{h}"
+                 tonemap=tonemap=mobius:desat=0,zscale=t=bt709,format=gbrp,scale={w}:{h}"
             );
             let out = path.display().to_string();
             ffmpeg(&["-ss", &at, "-i", &src.display().to_string(), "-frames:v", "1", "-vf", &chain, &out]);
