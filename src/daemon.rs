@@ -197,6 +197,8 @@ fn reload_config(reload: &Reload, current: &Config) {
             }
             let mut a = new.clone();
             a.log = current.log.clone();
+            // `--lanes` overrode the file's lanes at start: not a change.
+            a.worker.lanes.clone_from(&current.worker.lanes);
             if a.redacted_toml() != current.redacted_toml() {
                 tracing::warn!(
                     "SIGHUP: only log.level is reloaded; other changed settings take effect after a restart."
