@@ -73,6 +73,20 @@ impl ImageFormat {
     pub fn is_heif(self) -> bool {
         matches!(self, ImageFormat::Heic | ImageFormat::Avif)
     }
+
+    /// The `image` crate's decoder for the format (header probe and the generic decode path).
+    /// A still format `image` decodes needs nothing else in `media/`: header probing, frame
+    /// counting and the memory estimate have a case for "still, decoded by `image`".
+    pub fn image_crate(self) -> image::ImageFormat {
+        match self {
+            ImageFormat::Jpeg => image::ImageFormat::Jpeg,
+            ImageFormat::Png => image::ImageFormat::Png,
+            ImageFormat::Webp => image::ImageFormat::WebP,
+            ImageFormat::Gif => image::ImageFormat::Gif,
+            // Never decoded by `image` (see `media::heif`): its AVIF support is not compiled in.
+            ImageFormat::Heic | ImageFormat::Avif => image::ImageFormat::Avif,
+        }
+    }
 }
 
 /// Every input type uploadd accepts.

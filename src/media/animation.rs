@@ -42,7 +42,8 @@ pub fn count_frames(path: &Path, format: ImageFormat) -> Result<Option<u32>, Med
             let reader = d.read_info().map_err(|e| MediaError::Corrupt(e.to_string()))?;
             Ok(Some(reader.info().animation_control.map_or(1, |a| a.num_frames.max(1))))
         }
-        ImageFormat::Jpeg | ImageFormat::Heic | ImageFormat::Avif => Ok(None),
+        // Formats without animation.
+        _ => Ok(None),
     }
 }
 

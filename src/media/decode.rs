@@ -3,7 +3,7 @@
 
 use std::io::Cursor;
 
-use super::probe::{classify_image_error, dim, image_limits, to_image};
+use super::probe::{classify_image_error, dim, image_limits};
 use super::{ImageFormat, ImageInfo, JPEG_SCAN_LIMIT, MediaError, Raster, Recipe, colour, webp};
 
 /// Decodes at the smallest scale covering `needed` (a fraction of the stored size; JPEG only,
@@ -140,7 +140,7 @@ fn decode_cmyk_jpeg(data: &[u8], needed: f64, icc: &[u8]) -> Result<Raster, Medi
 
 fn decode_with_image(data: &[u8], format: ImageFormat, max_pixels: u64) -> Result<Raster, MediaError> {
     use image::ImageDecoder;
-    let mut reader = image::ImageReader::with_format(Cursor::new(data), to_image(format));
+    let mut reader = image::ImageReader::with_format(Cursor::new(data), format.image_crate());
     reader.limits(image_limits());
     let decoder = reader.into_decoder().map_err(|e| classify_image_error(&e))?;
     let (w, h) = decoder.dimensions();

@@ -111,13 +111,15 @@ pub fn memory_estimate(info: &ImageInfo, variants: &[VariantSpec], file_bytes: u
                 0
             }
         }
-        ImageFormat::Jpeg => file_bytes.saturating_add(px.saturating_mul(4 + ch)),
         ImageFormat::Png => file_bytes.saturating_add(px.saturating_mul(ch + 1)),
         ImageFormat::Webp if !info.animated => file_bytes.saturating_add(px.saturating_mul(ch)),
         ImageFormat::Webp | ImageFormat::Gif => file_bytes.saturating_add(px.saturating_mul(8)),
         // The child's decode (16-bit YUV planes and the interleaved output) and, once it has
         // exited, the raster read back.
         ImageFormat::Heic | ImageFormat::Avif => px.saturating_mul(3 + 2 * ch),
+        // JPEG through `image`, and any still format `image` decodes: the file, its decoded
+        // pixels (up to 4 bytes each) and our copy.
+        _ => file_bytes.saturating_add(px.saturating_mul(4 + ch)),
     };
     // An animation kept: the decoder's canvas and its previous one, our premultiplied copy, and
     // libwebp's animation encoder (several canvases per variant).

@@ -8,18 +8,6 @@ use serde::Serialize;
 
 use super::{ImageFormat, JPEG_SCAN_LIMIT, MAX_SIDE, MediaError, colour, exif, jpeg};
 
-/// `image`'s decoder for one of our formats.
-pub(super) fn to_image(f: ImageFormat) -> image::ImageFormat {
-    match f {
-        ImageFormat::Jpeg => image::ImageFormat::Jpeg,
-        ImageFormat::Png => image::ImageFormat::Png,
-        ImageFormat::Webp => image::ImageFormat::WebP,
-        ImageFormat::Gif => image::ImageFormat::Gif,
-        // Never decoded by `image` (see `heif`): its AVIF support is not compiled in.
-        ImageFormat::Heic | ImageFormat::Avif => image::ImageFormat::Avif,
-    }
-}
-
 /// What the header says (recorded in the database as the upload's `media`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImageInfo {
@@ -228,7 +216,8 @@ fn animated(format: ImageFormat, head: &[u8]) -> bool {
     match format {
         ImageFormat::Webp => webp_animated(head),
         ImageFormat::Gif => true,
-        ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Heic | ImageFormat::Avif => false,
+        // Still formats (an APNG is found by its frame count).
+        _ => false,
     }
 }
 
@@ -241,7 +230,7 @@ pub(super) fn image_limits() -> image::Limits {
 
 fn probe_with_image<R: std::io::BufRead + Seek>(input: R, format: ImageFormat) -> Result<ImageInfo, MediaError> {
     use image::ImageDecoder;
-    let mut reader = image::ImageReader::with_format(input, to_image(format));
+    let mut reader = image::ImageReader::with_format(input, format.image_crate());
     reader.limits(image_limits());
     let mut decoder = reader.into_decoder().map_err(|e| classify_image_error(&e))?;
     let (w, h) = decoder.dimensions();
