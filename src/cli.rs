@@ -427,7 +427,10 @@ async fn jobs(app: &Arc<App>, action: JobsAction) -> Result<ExitCode> {
                     "pending:   {} (high {}, normal {}, low {})",
                     s.pending, s.pending_by_priority[0], s.pending_by_priority[1], s.pending_by_priority[2]
                 );
-                println!("lanes:     image {}, video {}", s.pending_by_lane[0], s.pending_by_lane[1]);
+                println!(
+                    "lanes:     image {} ({} live worker loops), video {} ({} live)",
+                    s.pending_by_lane[0], s.live_workers_by_lane[0], s.pending_by_lane[1], s.live_workers_by_lane[1]
+                );
                 println!(
                     "scheduled: {}\nrunning:   {}\ndead:      {}\nworkers:   {}",
                     s.scheduled, s.running, s.dead, s.workers

@@ -268,6 +268,10 @@ async fn sample_queue(app: Arc<App>, stop: CancellationToken) {
                     let gauge = app.metrics.queue_lane_pending.with_label_values(&[lane.as_str()]);
                     gauge.set(i64::try_from(n).unwrap_or(i64::MAX));
                 }
+                for (lane, n) in crate::queue::Lane::ALL.iter().zip(s.live_workers_by_lane) {
+                    let gauge = app.metrics.queue_lane_live_workers.with_label_values(&[lane.as_str()]);
+                    gauge.set(i64::try_from(n).unwrap_or(i64::MAX));
+                }
                 let age = if s.oldest_pending_ms > 0 {
                     (crate::units::now_ms() - s.oldest_pending_ms).max(0) as f64 / 1000.0
                 } else {

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::config::{Config, ScanMode};
 use crate::db::Db;
 use crate::formats::Family;
-use crate::queue::Queue;
+use crate::queue::{Lane, Queue, QueueStats};
 use crate::scan::Scanner;
 use crate::storage::Storage;
 
@@ -169,6 +169,7 @@ async fn queue_checks(deps: &Deps<'_>, r: &mut Report) {
             } else {
                 r.ok("queue.depth", found);
             }
+            lane_checks(&s, r);
         }
         Err(e) => r.fail("queue.depth", format!("cannot read the queue: {e}"), "check the queue user's permissions"),
     }
@@ -224,6 +225,32 @@ async fn queue_checks(deps: &Deps<'_>, r: &mut Report) {
             "cannot check the user's permissions (ACL WHOAMI / ACL DRYRUN not allowed or unsupported)",
             "give the user +@all -@dangerous on ~{namespace}:* ~tasks:* &* (see README)",
         ),
+    }
+}
+
+/// A lane whose jobs wait with no live daemon loop fetching it (e.g. only `--lanes image`
+/// daemons run) never drains: say so, and how to fix it.
+fn lane_checks(s: &QueueStats, r: &mut Report) {
+    let mut found = Vec::new();
+    let mut orphaned = Vec::new();
+    for lane in Lane::ALL {
+        let (pending, live) = (s.pending_by_lane[lane.index()], s.live_workers_by_lane[lane.index()]);
+        found.push(format!("{}: {pending} pending, {live} live worker loop(s)", lane.as_str()));
+        if pending > 0 && live == 0 {
+            orphaned.push(lane.as_str());
+        }
+    }
+    if orphaned.is_empty() {
+        r.ok("queue.lanes", found.join("; "));
+    } else {
+        r.warn(
+            "queue.lanes",
+            format!("{} (no live daemon fetches the {} lane: its jobs wait)", found.join("; "), orphaned.join(" and ")),
+            format!(
+                "start a daemon that serves it: `uploadd run --lanes {}`, or list it in worker.lanes",
+                orphaned.join(",")
+            ),
+        );
     }
 }
 

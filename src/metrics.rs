@@ -21,6 +21,7 @@ pub struct Metrics {
     pub queue_jobs: IntGaugeVec,
     pub queue_pending: IntGaugeVec,
     pub queue_lane_pending: IntGaugeVec,
+    pub queue_lane_live_workers: IntGaugeVec,
     pub queue_oldest_age: Gauge,
     pub queue_errors: IntCounter,
     pub requeued: IntCounterVec,
@@ -86,6 +87,13 @@ impl Metrics {
             )),
             queue_lane_pending: must(IntGaugeVec::new(
                 Opts::new("uploadd_queue_lane_pending_jobs", "Jobs waiting in the queue by lane (image, video)."),
+                &["lane"],
+            )),
+            queue_lane_live_workers: must(IntGaugeVec::new(
+                Opts::new(
+                    "uploadd_queue_lane_live_workers",
+                    "Worker loops with a live heartbeat on the shared queue, by the lane they fetch (image, video).",
+                ),
                 &["lane"],
             )),
             queue_oldest_age: must(Gauge::new(
@@ -185,6 +193,7 @@ impl Metrics {
         reg(Box::new(m.queue_jobs.clone()));
         reg(Box::new(m.queue_pending.clone()));
         reg(Box::new(m.queue_lane_pending.clone()));
+        reg(Box::new(m.queue_lane_live_workers.clone()));
         reg(Box::new(m.queue_oldest_age.clone()));
         reg(Box::new(m.queue_errors.clone()));
         reg(Box::new(m.requeued.clone()));
@@ -227,6 +236,7 @@ impl Metrics {
         }
         for lane in crate::formats::Lane::ALL {
             m.queue_lane_pending.with_label_values(&[lane.as_str()]);
+            m.queue_lane_live_workers.with_label_values(&[lane.as_str()]);
         }
         for stage in crate::outcome::Stage::ALL {
             m.stage_duration.with_label_values(&[stage.as_str()]);

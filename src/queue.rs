@@ -162,6 +162,9 @@ pub struct QueueStats {
     pub pending_by_priority: [u64; 3],
     /// Pending jobs by lane: image, video.
     pub pending_by_lane: [u64; 2],
+    /// Worker loops with a live heartbeat, by the lane they fetch (image, video): a lane with
+    /// pending jobs and no live loop waits until a daemon that serves it starts.
+    pub live_workers_by_lane: [u64; 2],
     /// The tenants with the most pending jobs, most first (as many as asked for; "" is the
     /// default tenant).
     pub top_tenants: Vec<(String, u64)>,

@@ -48,6 +48,7 @@ async fn the_test_services_pass_every_check() {
         "redis.persistence",
         "redis.acl",
         "queue.depth",
+        "queue.lanes",
         "database",
         "database.migrations",
         "database.write",
@@ -63,6 +64,34 @@ async fn the_test_services_pass_every_check() {
     let out = env.command().arg("doctor").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.lines().any(|l| l.starts_with("ok    redis.eviction")), "{text}");
+}
+
+/// Video jobs waiting while only image-lane daemons run (`--lanes image`) never start: the
+/// doctor says which lane nobody fetches and how to serve it; a live video loop clears it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lane_with_waiting_jobs_and_no_live_daemon_is_reported() {
+    use uploadd::queue::Lane;
+    use uploadd::worker::lane_worker_name;
+    let env = TestEnv::new(Stack::Production).await;
+    let app = env.app().await;
+    let id = uuid::Uuid::now_v7().to_string();
+    let payload = serde_json::json!({"upload_id": id, "source_key": format!("incoming/{id}"),
+        "profile": "default", "declared_type": "video/mp4"});
+    app.queue.push(&id, &payload.to_string(), &id).await.unwrap();
+    app.queue.heartbeat(&lane_worker_name("image-host", Lane::Image)).await.unwrap();
+    let (code, checks) = doctor(&env);
+    let (lvl, found, fix) = &checks["queue.lanes"];
+    assert_eq!(lvl, "warn", "{found}");
+    assert!(
+        found.contains("video: 1 pending, 0 live") && found.contains("no live daemon fetches the video lane"),
+        "{found}"
+    );
+    assert!(found.contains("image: 0 pending, 1 live"), "{found}");
+    assert!(fix.contains("uploadd run --lanes video"), "{fix}");
+    assert_eq!(code, 0, "a warning, not a failure");
+    app.queue.with_lane(Lane::Video).heartbeat(&lane_worker_name("video-host", Lane::Video)).await.unwrap();
+    let (_, checks) = doctor(&env);
+    assert_eq!(level(&checks, "queue.lanes"), "ok", "{:?}", checks["queue.lanes"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

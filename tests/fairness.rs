@@ -361,6 +361,13 @@ async fn lanes_are_fetched_apart_and_a_job_of_the_other_lane_moves_there_once() 
         let s = images.stats_with_tenants(5).await.unwrap();
         assert_eq!((s.pending, s.pending_by_lane), (23, [21, 2]), "{kind}: {s:?}");
         assert_eq!(images.find(&clips).await.unwrap().unwrap().lane, "video", "{kind}");
+        // Which lanes a live daemon loop fetches (`uploadd doctor` warns about a lane with
+        // pending jobs and none): a video loop is named `{worker}.video`.
+        assert_eq!(s.live_workers_by_lane, [0, 0], "{kind}: nothing runs yet");
+        images.heartbeat(&uploadd::worker::lane_worker_name("host-a", Lane::Image)).await.unwrap();
+        assert_eq!(images.stats().await.unwrap().live_workers_by_lane, [1, 0], "{kind}");
+        videos.heartbeat(&uploadd::worker::lane_worker_name("host-b", Lane::Video)).await.unwrap();
+        assert_eq!(images.stats().await.unwrap().live_workers_by_lane, [1, 1], "{kind}");
 
         // The video lane hands out exactly its two jobs while 21 image
         // jobs wait; the image lane never hands out a video job.

@@ -333,8 +333,16 @@ impl RedisQueue {
 
     pub async fn stats(&self, top_tenants: usize) -> Result<QueueStats, QueueError> {
         let mut conn = self.conn.clone();
-        let v: Vec<Value> =
-            self.scripts.stats.prepare_invoke().arg(&self.ns).arg(top_tenants).invoke_async(&mut conn).await?;
+        let live_since = now_secs() - self.dead_after;
+        let v: Vec<Value> = self
+            .scripts
+            .stats
+            .prepare_invoke()
+            .arg(&self.ns)
+            .arg(top_tenants)
+            .arg(live_since)
+            .invoke_async(&mut conn)
+            .await?;
         let n = |i: usize| v.get(i).map_or(0, as_u64);
         let oldest =
             v.get(5).and_then(as_string).and_then(|s| s.parse::<f64>().ok()).map_or(0, |s| (s * 1000.0) as i64);
@@ -347,6 +355,12 @@ impl RedisQueue {
         let mut by_lane = [0; 2];
         if let Some(Value::Array(by)) = v.get(8) {
             for (slot, x) in by_lane.iter_mut().zip(by) {
+                *slot = as_u64(x);
+            }
+        }
+        let mut live = [0; 2];
+        if let Some(Value::Array(by)) = v.get(9) {
+            for (slot, x) in live.iter_mut().zip(by) {
                 *slot = as_u64(x);
             }
         }
@@ -369,6 +383,7 @@ impl RedisQueue {
             oldest_pending_ms: oldest,
             pending_by_priority: by_priority,
             pending_by_lane: by_lane,
+            live_workers_by_lane: live,
             top_tenants: tenants,
         })
     }

@@ -506,6 +506,15 @@ impl SqliteQueue {
         .fetch_one(&self.pool)
         .await?;
         let workers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM queue_workers").fetch_one(&self.pool).await?;
+        // A video loop's worker name ends in `.video` (worker::lane_worker_name).
+        let mut live = [0u64; 2];
+        for id in sqlx::query_scalar::<_, String>("SELECT id FROM queue_workers WHERE heartbeat_at >= ?1")
+            .bind(now - self.dead_after_ms)
+            .fetch_all(&self.pool)
+            .await?
+        {
+            live[usize::from(id.ends_with(".video"))] += 1;
+        }
         let mut by_priority = [0u64; 3];
         let mut by_lane = [0u64; 2];
         for r in sqlx::query("SELECT priority, COUNT(*) AS n FROM queue_jobs WHERE state = 'Pending' GROUP BY priority")
@@ -539,6 +548,7 @@ impl SqliteQueue {
             oldest_pending_ms: r.try_get("oldest")?,
             pending_by_priority: by_priority,
             pending_by_lane: by_lane,
+            live_workers_by_lane: live,
             top_tenants: tenants,
         })
     }

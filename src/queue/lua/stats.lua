@@ -1,11 +1,24 @@
--- Queue depth by state. ARGV: ns, top (how many tenants to list).
+-- Queue depth by state. ARGV: ns, top (how many tenants to list), live_since (heartbeats at or
+-- after it are live).
 -- Returns {pending, scheduled, running, dead, workers, oldest_pending_time_or_0,
---          {high, normal, low}, {tenant, jobs, tenant, jobs, ...}, {image, video}}
+--          {high, normal, low}, {tenant, jobs, tenant, jobs, ...}, {image, video},
+--          {live image loops, live video loops}}
 -- O(workers + top): the waiting counters are kept by push.lua and ring.lua.
-local ns, top = ARGV[1], tonumber(ARGV[2]) or 10
+local ns, top, live_since = ARGV[1], tonumber(ARGV[2]) or 10, tonumber(ARGV[3]) or 0
 local running = 0
-for _, key in ipairs(redis.call('ZRANGE', ns .. ':workers', 0, -1)) do
+local live = { 0, 0 }
+local prefix = ns .. ':inflight:'
+local workers = redis.call('ZRANGE', ns .. ':workers', 0, -1, 'WITHSCORES')
+for i = 1, #workers, 2 do
+  local key = workers[i]
   running = running + redis.call('SCARD', key)
+  if tonumber(workers[i + 1]) >= live_since then
+    -- A video loop's worker name ends in `.video` (worker::lane_worker_name).
+    local lane = string.sub(key, -6) == '.video' and 2 or 1
+    if string.sub(key, 1, #prefix) == prefix then
+      live[lane] = live[lane] + 1
+    end
+  end
 end
 local oldest = false
 local first = redis.call('LINDEX', ns .. ':active', 0)
@@ -41,4 +54,5 @@ return {
   by,
   tenants,
   lanes,
+  live,
 }
