@@ -204,7 +204,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             uploadd::telemetry::init(&cfg.log, Some("error"));
             doctor(cfg, json).await
         }
-        Command::Run { .. } => {
+        Command::Run { lanes } => {
             let handle = uploadd::telemetry::init(&cfg.log, None);
             // Signal handlers before anything else: a stop while connecting is a clean stop.
             let mut signals = uploadd::daemon::Signals::install()?;
@@ -215,7 +215,8 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
                     return Ok(ExitCode::SUCCESS);
                 }
             };
-            let reload = uploadd::daemon::Reload { handle, config_path: config, data_dir };
+            let lanes = (!lanes.is_empty()).then_some(lanes);
+            let reload = uploadd::daemon::Reload { handle, config_path: config, data_dir, lanes };
             match uploadd::daemon::run(app, reload, signals).await {
                 Ok(()) => Ok(ExitCode::SUCCESS),
                 Err(e @ uploadd::daemon::DaemonError::StopTimedOut) => {

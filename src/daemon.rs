@@ -41,6 +41,8 @@ pub struct Reload {
     pub handle: Option<LevelHandle>,
     pub config_path: Option<PathBuf>,
     pub data_dir: Option<PathBuf>,
+    /// `--lanes`, which overrides the file's `worker.lanes` on a reload as it did at start.
+    pub lanes: Option<Vec<String>>,
 }
 
 /// The daemon's signal streams, installed before anything else starts: a SIGTERM during
@@ -197,8 +199,10 @@ fn reload_config(reload: &Reload, current: &Config) {
             }
             let mut a = new.clone();
             a.log = current.log.clone();
-            // `--lanes` overrode the file's lanes at start: not a change.
-            a.worker.lanes.clone_from(&current.worker.lanes);
+            // `--lanes` overrides the file's lanes, now as at start.
+            if let Some(lanes) = &reload.lanes {
+                a.worker.lanes.clone_from(lanes);
+            }
             if a.redacted_toml() != current.redacted_toml() {
                 tracing::warn!(
                     "SIGHUP: only log.level is reloaded; other changed settings take effect after a restart."

@@ -96,7 +96,7 @@ async fn systemd_sees_ready_watchdog_pings_reload_and_stopping() {
         .command()
         .arg("--config")
         .arg(&config)
-        .arg("run")
+        .args(["run", "--lanes", "image"])
         .env("NOTIFY_SOCKET", &notify.path)
         .env("WATCHDOG_USEC", "2000000")
         .stderr(log)
@@ -113,15 +113,26 @@ async fn systemd_sees_ready_watchdog_pings_reload_and_stopping() {
         let gap = w[1] - w[0];
         assert!(gap >= Duration::from_millis(700) && gap <= Duration::from_millis(1600), "ping gap {gap:?}");
     }
-    // SIGHUP: RELOADING, the new log level applied, READY again; other changes need a restart.
-    std::fs::write(&config, "[log]\nlevel = \"debug\"\n[worker]\nconcurrency = 2\n").unwrap();
+    // SIGHUP: RELOADING, the new log level applied, READY again. The file's lanes do not count
+    // as a change: `--lanes` overrides them, at start as on a reload.
+    std::fs::write(&config, "[log]\nlevel = \"debug\"\n[worker]\nlanes = [\"video\"]\n").unwrap();
     let before = notify.lines().len();
     // SAFETY: signalling our own child process.
     unsafe { libc::kill(daemon.id() as i32, libc::SIGHUP) };
     let reloading = notify.wait_for("RELOADING=1", before, Duration::from_secs(10)).await;
     notify.wait_for("READY=1", reloading, Duration::from_secs(10)).await;
     wait_log(&env, "SIGHUP: log level reloaded").await;
-    wait_log(&env, "other changed settings take effect after a restart").await;
+    let restart = "other changed settings take effect after a restart";
+    let log = std::fs::read_to_string(env.data_dir().join("daemon.log")).unwrap();
+    assert!(!log.contains(restart), "only log.level changed that --lanes does not override:\n{log}");
+    // Other changes need a restart, and say so.
+    std::fs::write(&config, "[log]\nlevel = \"debug\"\n[worker]\nconcurrency = 2\n").unwrap();
+    let before = notify.lines().len();
+    // SAFETY: as above.
+    unsafe { libc::kill(daemon.id() as i32, libc::SIGHUP) };
+    let reloading = notify.wait_for("RELOADING=1", before, Duration::from_secs(10)).await;
+    notify.wait_for("READY=1", reloading, Duration::from_secs(10)).await;
+    wait_log(&env, restart).await;
     let before = notify.lines().len();
     assert!(sigterm(daemon).success());
     notify.wait_for("STOPPING=1", before, Duration::from_secs(10)).await;
