@@ -22,6 +22,7 @@ pub struct Metrics {
     pub queue_pending: IntGaugeVec,
     pub queue_lane_pending: IntGaugeVec,
     pub queue_lane_live_workers: IntGaugeVec,
+    pub queue_wait: HistogramVec,
     pub queue_oldest_age: Gauge,
     pub queue_errors: IntCounter,
     pub requeued: IntCounterVec,
@@ -95,6 +96,16 @@ impl Metrics {
                     "Worker loops with a live heartbeat on the shared queue, by the lane they fetch (image, video).",
                 ),
                 &["lane"],
+            )),
+            queue_wait: must(HistogramVec::new(
+                HistogramOpts::new(
+                    "uploadd_queue_wait_seconds",
+                    "Time from enqueue to a job's first start in a lane, by lane and priority (retries not counted).",
+                )
+                .buckets(vec![
+                    0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 14400.0,
+                ]),
+                &["lane", "priority"],
             )),
             queue_oldest_age: must(Gauge::new(
                 "uploadd_queue_oldest_pending_age_seconds",
@@ -194,6 +205,7 @@ impl Metrics {
         reg(Box::new(m.queue_pending.clone()));
         reg(Box::new(m.queue_lane_pending.clone()));
         reg(Box::new(m.queue_lane_live_workers.clone()));
+        reg(Box::new(m.queue_wait.clone()));
         reg(Box::new(m.queue_oldest_age.clone()));
         reg(Box::new(m.queue_errors.clone()));
         reg(Box::new(m.requeued.clone()));
@@ -237,6 +249,9 @@ impl Metrics {
         for lane in crate::formats::Lane::ALL {
             m.queue_lane_pending.with_label_values(&[lane.as_str()]);
             m.queue_lane_live_workers.with_label_values(&[lane.as_str()]);
+            for priority in crate::queue::PRIORITIES {
+                m.queue_wait.with_label_values(&[lane.as_str(), priority]);
+            }
         }
         for stage in crate::outcome::Stage::ALL {
             m.stage_duration.with_label_values(&[stage.as_str()]);

@@ -311,11 +311,24 @@ async fn reconcile_loop(shared: Arc<Shared>, stop: CancellationToken) {
     }
 }
 
+/// How long a job waited for its first start in this lane (a retry's wait is its backoff, not
+/// the queue's), by lane and priority: whether priorities and lanes do their work.
+fn observe_wait(app: &App, d: &Delivery) {
+    if d.deliveries != 1 || d.attempts != 0 {
+        return;
+    }
+    let priority = crate::queue::placement(&d.payload, &[]).map_or(1, |p| p.priority);
+    let priority = crate::queue::PRIORITIES.get(priority).copied().unwrap_or("normal");
+    let waited = (now_ms() - d.enqueued_at_ms).max(0) as f64 / 1000.0;
+    app.metrics.queue_wait.with_label_values(&[d.lane.as_str(), priority]).observe(waited);
+}
+
 /// Processes one delivery and settles it; returns the next delivery when the settlement
 /// fetched one (only while the worker is not stopping). Removes `d` from the in-flight set
 /// once settled. Never panics out.
 async fn handle(shared: &Shared, d: &Delivery) -> Option<Delivery> {
     let app = &shared.app;
+    observe_wait(app, d);
     let outcome =
         AssertUnwindSafe((shared.handler)(app.clone(), d.clone())).catch_unwind().await.unwrap_or_else(|panic| {
             let msg = panic

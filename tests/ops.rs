@@ -67,6 +67,9 @@ async fn the_daemon_serves_clean_metrics_health_and_readiness() {
         "uploadd_queue_requeued_jobs_total{reason=\"worker_lost\"} 0",
         "uploadd_queue_requeued_jobs_total{reason=\"fetch_reply_lost\"} 0",
         "uploadd_jobs_in_flight 0",
+        // Each job's first start, by lane and priority; every combination is exported from the start.
+        "uploadd_queue_wait_seconds_count{lane=\"image\",priority=\"normal\"} 3",
+        "uploadd_queue_wait_seconds_count{lane=\"video\",priority=\"high\"} 0",
         "uploadd_queue_jobs{state=\"pending\"}",
         "uploadd_queue_jobs{state=\"dead\"}",
         "uploadd_bytes_in_total",
