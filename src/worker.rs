@@ -317,7 +317,12 @@ fn observe_wait(app: &App, d: &Delivery) {
     if d.deliveries != 1 || d.attempts != 0 {
         return;
     }
-    let priority = crate::queue::placement(&d.payload, &[]).map_or(1, |p| p.priority);
+    // Most payloads name no priority: no second parse for them.
+    let priority = if d.payload.contains("priority") {
+        crate::queue::placement(&d.payload, &[]).map_or(1, |p| p.priority)
+    } else {
+        1
+    };
     let priority = crate::queue::PRIORITIES.get(priority).copied().unwrap_or("normal");
     let waited = (now_ms() - d.enqueued_at_ms).max(0) as f64 / 1000.0;
     app.metrics.queue_wait.with_label_values(&[d.lane.as_str(), priority]).observe(waited);

@@ -36,7 +36,12 @@ async fn the_daemon_serves_clean_metrics_health_and_readiness() {
     let daemon = spawn_daemon(&env);
     wait_http(port).await;
     let app = env.app().await;
-    let ok = enqueue_bytes(&app, &env, "a.jpg", &samples::photo_jpeg(400, 300, 1), None).await;
+    let high = uploadd::producer::EnqueueOptions { priority: Some("high".into()), ..Default::default() };
+    let ok =
+        uploadd::producer::enqueue_file(&app, &env.file("a.jpg", &samples::photo_jpeg(400, 300, 1)), "default", high)
+            .await
+            .unwrap()
+            .to_string();
     let infected = enqueue_bytes(&app, &env, "b.jpg", &samples::eicar(), None).await;
     let pdf = enqueue_bytes(&app, &env, "c.jpg", &samples::pdf_document(), Some("image/jpeg")).await;
     assert_eq!(wait_terminal(&app, &ok, Duration::from_secs(60)).await.status, Status::Ready);
@@ -68,7 +73,8 @@ async fn the_daemon_serves_clean_metrics_health_and_readiness() {
         "uploadd_queue_requeued_jobs_total{reason=\"fetch_reply_lost\"} 0",
         "uploadd_jobs_in_flight 0",
         // Each job's first start, by lane and priority; every combination is exported from the start.
-        "uploadd_queue_wait_seconds_count{lane=\"image\",priority=\"normal\"} 3",
+        "uploadd_queue_wait_seconds_count{lane=\"image\",priority=\"high\"} 1",
+        "uploadd_queue_wait_seconds_count{lane=\"image\",priority=\"normal\"} 2",
         "uploadd_queue_wait_seconds_count{lane=\"video\",priority=\"high\"} 0",
         "uploadd_queue_jobs{state=\"pending\"}",
         "uploadd_queue_jobs{state=\"dead\"}",
