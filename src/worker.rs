@@ -324,7 +324,7 @@ fn observe_wait(app: &App, d: &Delivery) {
         1
     };
     let priority = crate::queue::PRIORITIES.get(priority).copied().unwrap_or("normal");
-    let waited = (now_ms() - d.enqueued_at_ms).max(0) as f64 / 1000.0;
+    let waited = now_ms().saturating_sub(d.enqueued_at_ms).max(0) as f64 / 1000.0;
     app.metrics.queue_wait.with_label_values(&[d.lane.as_str(), priority]).observe(waited);
 }
 
@@ -437,7 +437,7 @@ async fn decide(app: &Arc<App>, d: &Delivery, outcome: JobOutcome) -> Settle {
         }
         JobOutcome::Retry { upload_id, failure } => (upload_id, failure),
     };
-    let age = Duration::from_millis(u64::try_from(now_ms() - d.enqueued_at_ms).unwrap_or(0));
+    let age = Duration::from_millis(u64::try_from(now_ms().saturating_sub(d.enqueued_at_ms)).unwrap_or(0));
     let over_age = age >= app.cfg.retry.max_age.get();
     let attempt = d.attempts + 1;
     // Not the job's own failure if the dependency it waited on really is down.

@@ -237,6 +237,32 @@ async fn push_the_old_way(conn: &mut redis::aio::MultiplexedConnection, ns: &str
     id
 }
 
+/// Meta written by hand (a producer that bypassed push.lua) with an enqueue time that is no
+/// time at all: read as "unknown" (now), never as a time the worker's arithmetic overflows on
+/// (`-inf` parsed as i64::MIN made `now - enqueued_at` panic in a debug build, outside the
+/// job's own panic guard).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hand_written_absurd_enqueue_times_are_read_as_unknown() {
+    let b = both(PriorityMode::Weighted).await;
+    let client = redis::Client::open(services().redis()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let (_, q) = &b.queues[0];
+    for bad in ["-inf", "inf", "nan", "-1e300", "1e300"] {
+        let id = push_the_old_way(&mut conn, &b.ns, true).await;
+        let _: () = redis::cmd("HSET")
+            .arg(format!("{}:meta:{id}", b.ns))
+            .arg(&["enqueued_at", bad])
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let d = q.fetch("w1", 1).await.unwrap().deliveries.remove(0);
+        assert_eq!(d.task_id, id);
+        let now = uploadd::units::now_ms();
+        assert!((now - 60_000..=now).contains(&d.enqueued_at_ms), "{bad}: read as {}", d.enqueued_at_ms);
+        assert!(q.settle("w1", &id, &Settle::Ack).await.unwrap());
+    }
+}
+
 /// Queues written before priorities and tenants existed drain after the upgrade: Redis jobs in
 /// the single list `{ns}:active` (also as producers with an old copy of push.lua keep pushing
 /// them), SQLite files without the new columns.

@@ -573,15 +573,21 @@ fn parse_fetched(
     Ok(Batch { deliveries, next_due, invalid })
 }
 
+/// The latest enqueue time taken as a time (year 5138): well inside `i64` milliseconds.
+const MAX_EPOCH_SECS: f64 = 1e11;
+
 fn parse_job(job: Value, lane: Lane) -> Option<Delivery> {
     let Value::Array(f) = job else { return None };
     if f.len() < 4 {
         return None;
     }
+    // Seconds since the epoch as our scripts write them; anything else (a hand-written `inf`,
+    // a negative or absurd time) is unknown, read as now.
     let enqueued_at_ms = f
         .get(4)
         .and_then(as_string)
         .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| (0.0..=MAX_EPOCH_SECS).contains(s))
         .map_or_else(crate::units::now_ms, |s| (s * 1000.0) as i64);
     Some(Delivery {
         task_id: as_string(&f[0])?,
