@@ -49,10 +49,85 @@ pub enum JobError {
     Invalid { field: &'static str, reason: String },
     #[error("job field `{0}` is not part of the job format (sources are named only by source_key)")]
     UnknownField(String),
+    /// A key given twice in one object: parsers disagree on which one counts (first, last, an
+    /// error), so the job is ambiguous and refused rather than read last-wins.
+    #[error("job payload is ambiguous: {0}")]
+    DuplicateKey(String),
 }
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> JobError {
     JobError::Invalid { field, reason: reason.into() }
+}
+
+/// Parses JSON refusing any object, at any depth, that names a key twice (compared after
+/// unescaping, so `"source\u005fkey"` repeats `"source_key"`). serde_json's own `Value` keeps
+/// the last one silently, while other readers of the same bytes (a proxy, an audit log, another
+/// language's client) may keep the first: a payload that means two things is refused.
+fn parse_unique_keys(raw: &str) -> Result<serde_json::Value, JobError> {
+    serde_json::from_str::<UniqueKeys>(raw).map(|v| v.0).map_err(|e| match e.classify() {
+        // Only the visitor below raises data errors: everything else is the syntax's.
+        serde_json::error::Category::Data => JobError::DuplicateKey(e.to_string()),
+        _ => JobError::InvalidJson(e.to_string()),
+    })
+}
+
+struct UniqueKeys(serde_json::Value);
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueKeysVisitor).map(UniqueKeys)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(UniqueKeys(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(serde_json::Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                // The name is the producer's: made printable before it reaches a log.
+                let shown = crate::units::printable(&key, 64);
+                return Err(serde::de::Error::custom(format!("the key `{shown}` appears twice")));
+            }
+            let UniqueKeys(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(serde_json::Value::Object(out))
+    }
 }
 
 /// The payload as producers write it (see `jobs/README.md`).
@@ -129,7 +204,7 @@ impl UploadJob {
         if raw.len() > MAX_PAYLOAD_BYTES {
             return Err(JobError::TooLarge);
         }
-        let value: serde_json::Value = serde_json::from_str(raw).map_err(|e| JobError::InvalidJson(e.to_string()))?;
+        let value = parse_unique_keys(raw)?;
         let obj = value.as_object().ok_or(JobError::NotAnObject)?;
         const KNOWN: &[&str] = &[
             "version",
@@ -422,6 +497,32 @@ mod tests {
             serde_json::json!({"source_key":"incoming/x","profile":"p","original_filename": "a".repeat(5000)})
                 .to_string();
         assert!(matches!(parse(&huge_name), Err(JobError::Invalid { field: "original_filename", .. })));
+    }
+
+    #[test]
+    fn a_key_given_twice_makes_the_job_ambiguous_at_any_depth() {
+        for raw in [
+            r#"{"source_key":"incoming/a","profile":"default","source_key":"incoming/b"}"#,
+            // The same key once escaped: equal after unescaping, as every reader sees it.
+            r#"{"source_key":"incoming/a","profile":"default","source\u005fkey":"incoming/b"}"#,
+            r#"{"source_key":"incoming/a","profile":"default","profile":"default"}"#,
+            r#"{"source_key":"incoming/a","profile":"default","metadata":{"k":"1","k":"2"}}"#,
+            r#"{"source_key":"incoming/a","profile":"default","metadata":{"k":"1"},"metadata":{}}"#,
+        ] {
+            let e = parse(raw).unwrap_err();
+            assert!(matches!(e, JobError::DuplicateKey(_)), "{raw}: {e:?}");
+            assert!(e.to_string().contains("appears twice"), "{e}");
+        }
+        let e =
+            parse("{\"source_key\":\"incoming/a\",\"profile\":\"p\",\"\\u001b[2J\":1,\"\\u001b[2J\":2}").unwrap_err();
+        assert!(!e.to_string().contains('\u{1b}'), "{e}");
+        // Distinct keys, nested values of every kind and big numbers still parse.
+        let ok = r#"{"source_key":"incoming/a","profile":"default","metadata":{"a":"1","b":"2"},"version":1}"#;
+        assert_eq!(parse(ok).unwrap().metadata.len(), 2);
+        assert!(parse_unique_keys(r#"[{"a":[1,-2,3.5,1e300,null,true,"x"]},{"a":18446744073709551616}]"#).is_ok());
+        assert!(matches!(parse_unique_keys("[[[[{\"a\":1,\"a\":1}]]]]"), Err(JobError::DuplicateKey(_))));
+        assert!(matches!(parse_unique_keys("{\"a\":\"\\ud800\"}"), Err(JobError::InvalidJson(_))));
+        assert!(matches!(parse_unique_keys(&"[".repeat(10_000)), Err(JobError::InvalidJson(_))));
     }
 
     #[test]

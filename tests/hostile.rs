@@ -141,6 +141,42 @@ async fn a_duplicated_upload_id_with_different_content_never_touches_the_first()
     worker.shutdown().await;
 }
 
+/// A payload naming `source_key` twice (once escaped, as `source\u005fkey`, which every JSON
+/// reader unescapes to the same name): serde_json's `Value` used to keep the last one silently,
+/// so the daemon processed a file another reader of the same bytes (a proxy, an audit log, a
+/// producer library keeping the first) would say the job did not name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payload_naming_a_field_twice_is_rejected_and_no_source_touched() {
+    let env = TestEnv::new(Stack::Production).await;
+    let app = env.app().await;
+    let worker = RunningWorker::start(&app);
+    let opts = || uploadd::storage::PutOptions { content_type: "image/jpeg", cache_control: None, sha256: None };
+    let (a, b) = (format!("{}incoming/first", env.prefix), format!("{}incoming/second", env.prefix));
+    app.storage.put_file(&a, &env.file("a", &samples::photo_jpeg(64, 48, 1)), opts()).await.unwrap();
+    app.storage.put_file(&b, &env.file("b", &samples::photo_jpeg(48, 64, 1)), opts()).await.unwrap();
+    let mut ids = Vec::new();
+    for payload in [
+        format!(r#"{{"upload_id":"ID","source_key":"{a}","profile":"default","source_key":"{b}"}}"#),
+        format!(r#"{{"upload_id":"ID","source_key":"{a}","profile":"default","source\u005fkey":"{b}"}}"#),
+        format!(r#"{{"upload_id":"ID","source_key":"{a}","profile":"default","metadata":{{"k":"1","k":"2"}}}}"#),
+    ] {
+        let id = uuid::Uuid::new_v4().to_string();
+        app.queue.push(&id, &payload.replace("ID", &id), "").await.unwrap();
+        ids.push(id);
+    }
+    for id in &ids {
+        let rec = wait_terminal(&app, id, Duration::from_secs(30)).await;
+        assert_eq!((rec.status, rec.reason_code.as_deref()), (Status::Rejected, Some("invalid_job")), "{rec:?}");
+        assert!(rec.reason.as_deref().unwrap_or("").contains("appears twice"), "{rec:?}");
+        assert!(rec.outputs.is_empty(), "{rec:?}");
+    }
+    assert_eq!(app.queue.list_dead(10).await.unwrap().len(), 3, "each is dead-lettered");
+    for key in [&a, &b] {
+        assert!(app.storage.head(key).await.unwrap().is_some(), "{key} is left alone");
+    }
+    worker.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operators_list_show_retry_and_cancel_jobs() {
     let env = TestEnv::new(Stack::Production).await;
