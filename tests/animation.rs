@@ -171,6 +171,69 @@ async fn over_a_cap_an_animation_becomes_a_still_and_40000_frames_stay_bounded()
     worker.shutdown().await;
 }
 
+/// APNGs written chunk by chunk: 32×24, a red first frame (the default image) then blue and
+/// green. `apng16.png` is 16-bit RGBA (valid; the `image` crate's frame decoder has no 16-bit
+/// path), `badseq.png` numbers its third frame's chunk 9 instead of 4 (a broken animation whose
+/// default image is intact, as in Pillow's test corpus).
+const APNGS: &str = r#"
+import struct, sys, zlib
+out = sys.argv[1]
+def chunk(kind, data):
+    return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data) & 0xffffffff)
+def pixels(rgb, depth):
+    w, h = 32, 24
+    px = b''.join((bytes([c]) if depth == 8 else bytes([c, c])) for c in (*rgb, 255))
+    return zlib.compress(b''.join(b'\x00' + px * w for _ in range(h)))
+def apng(depth, seqs):
+    frames = [(220, 30, 30), (30, 30, 220), (30, 200, 30)]
+    b = b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 32, 24, depth, 6, 0, 0, 0))
+    b += chunk(b'acTL', struct.pack('>II', len(frames), 0))
+    seq = iter(seqs)
+    for i, rgb in enumerate(frames):
+        b += chunk(b'fcTL', struct.pack('>IIIIIHHBB', next(seq), 32, 24, 0, 0, 10, 100, 0, 0))
+        data = pixels(rgb, depth)
+        b += chunk(b'IDAT', data) if i == 0 else chunk(b'fdAT', struct.pack('>I', next(seq)) + data)
+    return b + chunk(b'IEND', b'')
+open(f'{out}/apng16.png', 'wb').write(apng(16, range(5)))
+open(f'{out}/badseq.png', 'wb').write(apng(8, [0, 1, 2, 3, 9]))
+open(f'{out}/goodseq.png', 'wb').write(apng(8, range(5)))
+"#;
+
+/// An animation that cannot be decoded frame by frame used to make the whole upload `rejected`
+/// (`corrupt`) although its default image is fine (Pillow, browsers and every non-APNG reader
+/// show it): now every output is that first frame and the facts say why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_animation_whose_frames_cannot_be_decoded_keeps_its_first_frame() {
+    let env = TestEnv::new(Stack::Embedded).await;
+    let dir = env.data_dir().join("fixtures");
+    std::fs::create_dir_all(&dir).unwrap();
+    python(APNGS, &[&dir.display().to_string()]);
+    let app = env.app().await;
+    let worker = RunningWorker::start(&app);
+    let good = enqueue_file(&app, &dir.join("goodseq.png"), "default").await;
+    let (media, out) = outputs(&app, &good).await;
+    assert_eq!(media["animation"]["animated_output"], true, "the generator writes valid APNGs: {media}");
+    assert_eq!(webp_frames(&out[2].1).len(), 3);
+    for name in ["apng16.png", "badseq.png"] {
+        let id = enqueue_file(&app, &dir.join(name), "default").await;
+        let (media, out) = outputs(&app, &id).await;
+        assert_eq!(media["frames"], 3, "{name}: {media}");
+        assert_eq!(media["animation"]["animated_output"], false, "{name}: {media}");
+        let reason = media["animation"]["reason"].as_str().unwrap();
+        assert!(reason.contains("cannot be decoded") && reason.contains("first frame"), "{name}: {reason}");
+        let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["display", "thumb", "webp"], "{name}");
+        let frames = webp_frames(&out[2].1);
+        assert_eq!(frames.len(), 1, "{name}: a still WebP");
+        for data in [&out[0].1, &out[2].1] {
+            let img = image::load_from_memory(data).unwrap().into_rgb8();
+            let p = img.get_pixel(16, 12);
+            assert!(p[0] > 180 && p[1] < 80 && p[2] < 80, "{name}: the first frame (red): {p:?}");
+        }
+    }
+    worker.shutdown().await;
+}
+
 async fn enqueue_file(app: &uploadd::app::App, path: &Path, profile: &str) -> String {
     uploadd::producer::enqueue_file(app, path, profile, uploadd::producer::EnqueueOptions::default())
         .await

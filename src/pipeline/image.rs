@@ -32,14 +32,7 @@ pub async fn run(a: &Attempt<'_>, fetched: &Fetched, detected: &Detected) -> Res
     };
     // An animation's fate follows from its frame count and the profile's caps, and is recorded.
     info.animation = media::animation::decide(&info, &recipe);
-    a.record_facts(
-        Stage::Validate,
-        fetched.bytes,
-        &fetched.sha256,
-        Some(detected.mime()),
-        Some(&detected.facts(&info)),
-    )
-    .await?;
+    record_facts(a, Stage::Validate, fetched, detected, &info).await?;
     // Room in the daemon's memory budget before any pixel buffer exists.
     let need = media::memory_estimate(&info, &a.profile.variants, fetched.bytes);
     let reservation = a.app.memory.reserve(need).await.map_err(|total| {
@@ -55,7 +48,7 @@ pub async fn run(a: &Attempt<'_>, fetched: &Fetched, detected: &Detected) -> Res
             ),
         )
     })?;
-    let rendered = {
+    let (rendered, fell_back) = {
         let _t = a.enter(Stage::Image).await;
         // HEIC/AVIF: decoded by libheif in a confined child, into a raw file read back here.
         let decoded = if format.is_heif() { Some(decode_heif(a, &info).await?) } else { None };
@@ -70,18 +63,58 @@ pub async fn run(a: &Attempt<'_>, fetched: &Fetched, detected: &Detected) -> Res
                     Some(raw) => {
                         let raster = media::heif::read_decoded(&raw, &info);
                         let _ = std::fs::remove_file(&raw);
-                        media::render_raster(raster?, &info, &recipe).map(hash_rendered)
+                        media::render_raster(raster?, &info, &recipe).map(|r| (hash_rendered(r), None))
                     }
-                    None => media::render_file(&path, &info, &recipe).map(hash_rendered),
+                    None => render_or_first_frame(&path, &info, &recipe).map(|(r, f)| (hash_rendered(r), f)),
                 }
             })
             .await
             .map_err(|e| Failure::transient(Stage::Image, Reason::CpuPool, e.to_string()))?
             .map_err(|e| media_failure(Stage::Image, e))?
     };
+    if let Some(facts) = fell_back {
+        tracing::warn!(upload = %a.id(), reason = ?facts.reason, "The animation could not be decoded; its first frame was used.");
+        info.animation = Some(facts);
+        record_facts(a, Stage::Image, fetched, detected, &info).await?;
+    }
     let mut produced = write_rendered(a, Stage::Image, rendered).await?;
     produced.extend(super::animation::run(a, &info, fetched.bytes).await?);
     Ok(produced)
+}
+
+/// The upload's facts as the image stage knows them (size, type, header facts).
+async fn record_facts(
+    a: &Attempt<'_>,
+    stage: Stage,
+    fetched: &Fetched,
+    detected: &Detected,
+    info: &ImageInfo,
+) -> Result<(), Failure> {
+    a.record_facts(stage, fetched.bytes, &fetched.sha256, Some(detected.mime()), Some(&detected.facts(info))).await
+}
+
+/// Every variant; an animation whose frames cannot be decoded (a frame sequence out of order, a
+/// 16-bit APNG, a truncated later frame) falls back to its first frame — the default image
+/// browsers and non-animating readers show — and the returned facts say so. A file whose first
+/// frame cannot be decoded either is still corrupt.
+fn render_or_first_frame(
+    path: &Path,
+    info: &ImageInfo,
+    recipe: &media::Recipe,
+) -> Result<(Vec<media::Rendered>, Option<media::animation::AnimationFacts>), MediaError> {
+    let animated = info.animation.as_ref().filter(|x| x.animated_output);
+    match (media::render_file(path, info, recipe), animated) {
+        (Err(e @ (MediaError::Corrupt(_) | MediaError::Unsupported(_))), Some(facts)) => {
+            let facts = media::animation::AnimationFacts {
+                frames: facts.frames,
+                animated_output: false,
+                reason: Some(format!("the animation cannot be decoded ({e}): every output is its first frame")),
+            };
+            let still = ImageInfo { animation: Some(facts.clone()), ..info.clone() };
+            media::render_file(path, &still, recipe).map(|r| (r, Some(facts)))
+        }
+        (r, _) => r.map(|r| (r, None)),
+    }
 }
 
 /// Runs `uploadd heif-decode` on the original: the child may use about what the image needs
