@@ -23,6 +23,10 @@ pub enum HttpError {
     Bind { addr: String, source: std::io::Error },
 }
 
+/// Connections served at once. Prometheus, a load balancer's health check and an operator's
+/// curl need a handful; the rest of the daemon's file descriptors stay for jobs.
+pub const MAX_CONNECTIONS: usize = 64;
+
 /// Serves until `stop`. Binding errors are returned at once (a taken port is a config error).
 pub async fn serve(
     app: Arc<App>,
@@ -34,7 +38,9 @@ pub async fn serve(
         .map_err(|_| HttpError::Bind { addr: addr.to_owned(), source: std::io::Error::other("not host:port") })?;
     let listener = TcpListener::bind(sock).await.map_err(|source| HttpError::Bind { addr: addr.to_owned(), source })?;
     tracing::info!(addr = %sock, "Serving /metrics, /healthz and /readyz.");
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     Ok(tokio::spawn(async move {
+        let mut refusing = false;
         loop {
             let (stream, _) = tokio::select! {
                 _ = stop.cancelled() => return,
@@ -47,8 +53,23 @@ pub async fn serve(
                     }
                 },
             };
+            // Connections beyond the cap are closed at once: a flood of them must not take the
+            // file descriptors that jobs need (sources, temp files, database and queue sockets).
+            let Ok(slot) = slots.clone().try_acquire_owned() else {
+                if !refusing {
+                    tracing::warn!(
+                        limit = MAX_CONNECTIONS,
+                        "Too many open connections to the operations listener; closing new ones until some end."
+                    );
+                    refusing = true;
+                }
+                drop(stream);
+                continue;
+            };
+            refusing = false;
             let app = app.clone();
             tokio::spawn(async move {
+                let _slot = slot;
                 let svc = hyper::service::service_fn(move |req| {
                     let app = app.clone();
                     async move { Ok::<_, std::convert::Infallible>(route(&app, req).await) }

@@ -111,6 +111,80 @@ async fn the_daemon_serves_clean_metrics_health_and_readiness() {
     assert!(status.success(), "SIGTERM → exit 0, got {status:?}");
 }
 
+/// Idle connections to the operations port, opened faster than they time out, used to take a
+/// file descriptor each until the daemon (here allowed 256, as under a small `LimitNOFILE`) had
+/// none left for its jobs: fetching an original failed with "Too many open files" and uploads
+/// sat retrying. The listener now holds at most `MAX_CONNECTIONS` and closes the rest at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_flood_on_the_ops_port_leaves_jobs_their_file_descriptors() {
+    use std::os::unix::process::CommandExt;
+    let mut env = TestEnv::new(Stack::Production).await;
+    let port = free_port();
+    env.set("UPLOADD_HTTP__LISTEN", &format!("127.0.0.1:{port}"));
+    let log_path = env.data_dir().join("daemon.log");
+    let mut cmd = env.command();
+    cmd.arg("run").stdout(Stdio::null()).stderr(std::fs::File::create(&log_path).unwrap());
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit { rlim_cur: 256, rlim_max: 256 };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let daemon = cmd.spawn().expect("spawn uploadd run");
+    wait_http(port).await;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let flood = tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            let mut open = std::collections::VecDeque::new();
+            while !stop.is_cancelled() {
+                if let Ok(s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+                    open.push_back(s);
+                }
+                if open.len() > 1000 {
+                    open.pop_front();
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        }
+    });
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let app = env.app().await;
+    let mut ids = Vec::new();
+    for (i, name) in ["a.jpg", "b.jpg", "c.jpg"].into_iter().enumerate() {
+        ids.push(enqueue_bytes(&app, &env, name, &samples::photo_jpeg(200 + i as u32, 100, 1), None).await);
+    }
+    for id in &ids {
+        let rec = wait_terminal(&app, id, Duration::from_secs(60)).await;
+        assert_eq!(rec.status, Status::Ready, "under the flood: {rec:?}");
+    }
+    stop.cancel();
+    flood.await.unwrap();
+    // Once the flood ends the listener serves again.
+    let start = Instant::now();
+    loop {
+        // In a task: `get` panics on a connection reset, which is an answer of "not yet" here.
+        let answered = tokio::time::timeout(Duration::from_secs(2), tokio::spawn(get(port, "/healthz"))).await;
+        if matches!(answered, Ok(Ok((200, _)))) {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "/healthz after the flood: {answered:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Nothing in the daemon ran out of descriptors (before: the accept loop, the temp directory
+    // of each job and the database pool did, and the jobs were retried until the flood ebbed).
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(!log.contains("Too many open files"), "{log}");
+    let (_, metrics) = get(port, "/metrics").await;
+    assert!(metrics.contains("\nuploadd_retries_total 0\n"), "no job was retried: {metrics}");
+    assert!(log.contains("Too many open connections to the operations listener"), "the operator is told: {log}");
+    assert!(sigterm(daemon).success());
+}
+
 #[test]
 fn alert_rules_and_prometheus_config_pass_promtool() {
     for (what, file) in [("rules", "config/prometheus/alerts.yml"), ("config", "config/prometheus/prometheus.yml")] {
