@@ -90,6 +90,7 @@ async fn main() {
         serde_json::from_str(&std::fs::read_to_string(&manifest).expect("read manifest")).expect("manifest JSON");
     let files: Vec<PathBuf> = entries.iter().filter_map(|e| e["file"].as_str()).map(|f| base.join(f)).collect();
     let mut totals = Vec::new();
+    let mut stage_ms = Vec::new();
     let mut ready = 0;
     for _ in 0..rounds {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -109,7 +110,20 @@ async fn main() {
             assert!(start.elapsed() < Duration::from_secs(3600), "the worker stopped draining: {q:?}");
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        totals.push(start.elapsed().as_secs_f64());
+        let total = start.elapsed().as_secs_f64();
+        totals.push(total);
+        // Where a job's time went, per stage (the rest is the queue and the hand-offs).
+        let mut by_stage = serde_json::Map::new();
+        let mut staged = 0.0;
+        for stage in uploadd::outcome::Stage::ALL {
+            let h = app.metrics.stage_duration.with_label_values(&[stage.as_str()]);
+            if h.get_sample_count() > 0 {
+                staged += h.get_sample_sum();
+                by_stage.insert(stage.as_str().into(), (h.get_sample_sum() * 1000.0 / files.len() as f64).into());
+            }
+        }
+        by_stage.insert("outside stages".into(), ((total - staged) * 1000.0 / files.len() as f64).into());
+        stage_ms.push((total, by_stage));
         stop.cancel();
         worker.await.expect("worker task").expect("worker");
         let counts = app.db.count_by_status().await.expect("counts");
@@ -118,10 +132,12 @@ async fn main() {
     }
     totals.sort_by(f64::total_cmp);
     let median = totals[totals.len() / 2];
+    let median_stages = stage_ms.iter().find(|(t, _)| *t == median).map(|(_, s)| s.clone()).unwrap_or_default();
     let result = serde_json::json!({
         "stack": stack, "images": files.len(), "ready": ready, "rounds": rounds, "concurrency": concurrency,
         "round_totals_s": totals, "median_total_s": median,
         "images_per_sec": files.len() as f64 / median, "per_job_ms": median * 1000.0 / files.len() as f64,
+        "stage_ms_per_job": median_stages,
     });
     if std::env::args().any(|a| a == "--json") {
         println!("{result}");
