@@ -276,7 +276,9 @@ pub fn check_key(key: &str) -> Result<(), StorageError> {
 }
 
 /// Copies `reader` into a new file at `dest`, hashing, failing with `TooLarge` as soon as more
-/// than `limit` bytes were seen. The file is fsynced before returning.
+/// than `limit` bytes were seen. Not fsynced: `dest` is an attempt's scratch copy, which a crash
+/// discards (the next attempt fetches again), and the page cache serves it to this process
+/// whether or not it has reached the disk.
 async fn stream_into_file<S, E>(mut next_chunk: S, dest: &Path, limit: u64) -> Result<Fetched, StorageError>
 where
     S: AsyncChunks<Error = E>,
@@ -299,7 +301,6 @@ where
         file.write_all(&chunk).await.map_err(|e| StorageError::io(dest.display().to_string(), e))?;
     }
     file.flush().await.map_err(|e| StorageError::io(dest.display().to_string(), e))?;
-    file.sync_all().await.map_err(|e| StorageError::io(dest.display().to_string(), e))?;
     Ok(Fetched { bytes: total, sha256: hex::encode(hasher.finalize()) })
 }
 

@@ -6,8 +6,13 @@
 use super::attempt::{Attempt, Produced, Stop, output_key, storage_failure};
 use super::validate::Detected;
 use crate::db::OutputRecord;
-use crate::outcome::Stage;
+use futures_util::{StreamExt, TryStreamExt};
+
+use crate::outcome::{Failure, Stage};
 use crate::storage::{Fetched, PutOptions};
+
+/// Outputs uploaded at once.
+const PARALLEL_PUTS: usize = 4;
 
 pub async fn run(
     a: &Attempt<'_>,
@@ -19,23 +24,11 @@ pub async fn run(
     let (app, id) = (a.app, a.id());
     let prefix = &app.cfg.storage.output_prefix;
     let cache = (!app.cfg.storage.cache_control.is_empty()).then_some(app.cfg.storage.cache_control.as_str());
-    let mut outputs = Vec::with_capacity(produced.len() + 1);
-    for p in produced {
-        let key = output_key(prefix, id, &p.variant, p.extension);
-        let opts = PutOptions { content_type: p.content_type, cache_control: cache, sha256: Some(&p.sha256) };
-        app.storage.put_file(&key, &p.path, opts).await.map_err(|e| storage_failure(Stage::Store, e))?;
-        app.metrics.bytes_out.inc_by(p.bytes);
-        crate::failpoint::hit("store-each").await;
-        outputs.push(OutputRecord {
-            variant: p.variant.clone(),
-            key,
-            content_type: p.content_type.to_owned(),
-            bytes: p.bytes,
-            width: p.width,
-            height: p.height,
-            sha256: p.sha256.clone(),
-        });
-    }
+    // Up to four uploads at once (a job's outputs are a handful; each streams from its file), in
+    // the outputs' order. (The futures are collected first: a closure inside the stream would
+    // make the pipeline's future not `Send`.)
+    let puts: Vec<_> = produced.iter().map(|p| put_output(app, prefix, id, cache, p)).collect();
+    let mut outputs: Vec<OutputRecord> = futures_util::stream::iter(puts).buffered(PARALLEL_PUTS).try_collect().await?;
     if a.profile.keep_original {
         // Under its own prefix, privately: the original still carries the client's metadata.
         let key = output_key(&app.cfg.storage.originals_prefix, id, "original", detected.media.extension());
@@ -54,4 +47,28 @@ pub async fn run(
         });
     }
     Ok(outputs)
+}
+
+/// Uploads one output under its deterministic key.
+async fn put_output(
+    app: &crate::app::App,
+    prefix: &str,
+    id: uuid::Uuid,
+    cache: Option<&str>,
+    p: &Produced,
+) -> Result<OutputRecord, Failure> {
+    let key = output_key(prefix, id, &p.variant, p.extension);
+    let opts = PutOptions { content_type: p.content_type, cache_control: cache, sha256: Some(&p.sha256) };
+    app.storage.put_file(&key, &p.path, opts).await.map_err(|e| storage_failure(Stage::Store, e))?;
+    app.metrics.bytes_out.inc_by(p.bytes);
+    crate::failpoint::hit("store-each").await;
+    Ok(OutputRecord {
+        variant: p.variant.clone(),
+        key,
+        content_type: p.content_type.to_owned(),
+        bytes: p.bytes,
+        width: p.width,
+        height: p.height,
+        sha256: p.sha256.clone(),
+    })
 }

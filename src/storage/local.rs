@@ -385,7 +385,8 @@ fn stat_mtime_ms(st: &rustix::fs::Stat) -> i64 {
 }
 
 /// Copies `input` into a new file at `dest` (never an existing one), hashing, failing with
-/// `TooLarge` as soon as more than `limit` bytes were seen. The file is fsynced.
+/// `TooLarge` as soon as more than `limit` bytes were seen. Not fsynced: a scratch copy (see
+/// `stream_into_file`).
 fn copy_hashing(mut input: File, dest: &Path, limit: u64) -> Result<Fetched, StorageError> {
     let ctx = || dest.display().to_string();
     let mut out =
@@ -405,7 +406,6 @@ fn copy_hashing(mut input: File, dest: &Path, limit: u64) -> Result<Fetched, Sto
         hasher.update(&buf[..n]);
         out.write_all(&buf[..n]).map_err(|e| StorageError::io(ctx(), e))?;
     }
-    out.sync_all().map_err(|e| StorageError::io(ctx(), e))?;
     Ok(Fetched { bytes: total, sha256: hex::encode(hasher.finalize()) })
 }
 
