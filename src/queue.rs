@@ -103,6 +103,9 @@ pub struct Batch {
     /// Entries that could not be handed out (an id that is not a plain token, from a producer
     /// that bypassed `push.lua`): already dead-lettered, returned so they are recorded.
     pub invalid: Vec<Vec<u8>>,
+    /// Entries whose payload is over [`crate::job::MAX_PAYLOAD_BYTES`] (likewise a producer that
+    /// bypassed `push.lua`): dead-lettered without the payload ever leaving the queue.
+    pub oversized: Vec<Vec<u8>>,
 }
 
 impl Delivery {

@@ -181,10 +181,10 @@ async fn run_lane(
             r
         };
         match fetched {
-            Ok(Batch { deliveries, next_due, invalid }) => {
+            Ok(Batch { deliveries, next_due, invalid, oversized }) => {
                 backoff = Duration::from_millis(100);
                 app.metrics.heartbeat.set(now_ms() as f64 / 1000.0);
-                record_invalid(&app, invalid).await;
+                record_invalid(&app, invalid, oversized).await;
                 if deliveries.is_empty() {
                     drop(permits);
                     let wait = next_due
@@ -370,7 +370,7 @@ async fn handle(shared: &Shared, d: &Delivery) -> Option<Delivery> {
                 if !settled {
                     tracing::warn!(task = %d.task_id, "This worker no longer held the job (its lease expired); another delivery owns it.");
                 }
-                record_invalid(app, batch.invalid).await;
+                record_invalid(app, batch.invalid, batch.oversized).await;
                 shared.health.alive();
                 app.metrics.heartbeat.set(now_ms() as f64 / 1000.0);
                 return next.pop();
@@ -562,13 +562,22 @@ async fn gate_on_breakers(app: &App) -> Option<Duration> {
     Some(next.saturating_duration_since(std::time::Instant::now()).max(Duration::from_millis(50)))
 }
 
-/// Records entries the queue could not hand out (already dead-lettered there).
-async fn record_invalid(app: &Arc<App>, invalid: Vec<Vec<u8>>) {
-    for raw in invalid {
+/// Records entries the queue could not hand out (already dead-lettered there): ids that are not
+/// plain tokens, and ids whose payload is too large to fetch.
+async fn record_invalid(app: &Arc<App>, invalid: Vec<Vec<u8>>, oversized: Vec<Vec<u8>>) {
+    let why = |raw: &[u8], too_large: bool| {
+        if too_large {
+            format!("invalid job: {}", crate::job::JobError::TooLarge)
+        } else {
+            let shown = crate::units::printable(&String::from_utf8_lossy(raw), 80);
+            format!("invalid job: the task id {shown:?} is not a plain token (letters, digits, - _ : .)")
+        }
+    };
+    let entries = invalid.into_iter().map(|r| (r, false)).chain(oversized.into_iter().map(|r| (r, true)));
+    for (raw, too_large) in entries {
         let id = crate::job::upload_id_for_raw_task(&raw);
-        let shown = crate::units::printable(&String::from_utf8_lossy(&raw), 80);
-        let reason = format!("invalid job: the task id {shown:?} is not a plain token (letters, digits, - _ : .)");
-        tracing::warn!(upload = %id, "Refused a queue entry with an invalid task id; dead-lettered.");
+        let reason = why(&raw, too_large);
+        tracing::warn!(upload = %id, reason = %reason, "Refused a queue entry; dead-lettered.");
         app.metrics.jobs.with_label_values(&["", "invalid"]).inc();
         match app.db.record_invalid_job(id, &reason).await {
             Ok(true) => crate::announce::terminal(app, id).await,

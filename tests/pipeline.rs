@@ -268,6 +268,52 @@ async fn a_malformed_message_is_recorded_and_workers_keep_going() {
     worker.shutdown().await;
 }
 
+/// A producer that bypasses `push.lua` can store a payload of any size (Redis takes 512 MB): it
+/// used to travel to the daemon whole, and stay in the connection's read buffer (a 200 MB one
+/// left the daemon at 228 MB RSS), before the parser refused it. `fetch.lua` now dead-letters it
+/// where it lies, and the daemon records the refusal from the id alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_payload_pushed_around_push_lua_never_reaches_the_daemon() {
+    let env = TestEnv::new(Stack::Production).await;
+    let app = env.app().await;
+    let client = redis::Client::open(services().redis()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let ns = &app.cfg.queue.namespace;
+    let big_id = uuid::Uuid::new_v4().to_string();
+    let big = format!(
+        r#"{{"upload_id":"{big_id}","source_key":"{}incoming/x","profile":"default","metadata":{{"k":"{}"}}}}"#,
+        env.prefix,
+        "a".repeat(8 << 20)
+    );
+    let _: () = redis::pipe()
+        .hset(format!("{ns}:data"), &big_id, big)
+        .hset(format!("{ns}:meta:{big_id}"), "attempts", 0)
+        .rpush(format!("{ns}:active"), &big_id)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let good = enqueue_bytes(&app, &env, "ok.jpg", &samples::photo_jpeg(64, 48, 1), None).await;
+    // Every delivery's payload size, then the real pipeline.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let handler: uploadd::worker::Handler = std::sync::Arc::new(move |app, d| {
+        let _ = tx.send(d.payload.len());
+        Box::pin(async move { uploadd::pipeline::run_delivery(&app, &d).await })
+    });
+    let stop = tokio_util::sync::CancellationToken::new();
+    let worker = tokio::spawn(uploadd::worker::run_with(app.clone(), "sizes".into(), stop.clone(), handler));
+    assert_eq!(wait_terminal(&app, &good, T).await.status, Status::Ready);
+    let rec = wait_terminal(&app, &big_id, T).await;
+    assert_eq!((rec.status, rec.reason_code.as_deref()), (Status::Rejected, Some("invalid_job")), "{rec:?}");
+    assert!(rec.reason.as_deref().unwrap_or("").contains("larger than 65536 bytes"), "{rec:?}");
+    let dead = app.queue.list_dead(10).await.unwrap();
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    assert!(dead[0].last_error.as_deref().unwrap_or("").contains("larger than 65536 bytes"), "{dead:?}");
+    stop.cancel();
+    worker.await.unwrap().unwrap();
+    let sizes: Vec<usize> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+    assert!(!sizes.is_empty() && sizes.iter().all(|&n| n <= 65536), "delivered payload sizes: {sizes:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_that_panics_is_recorded_as_retrying_then_failed() {
     let env = TestEnv::new(Stack::Embedded).await;

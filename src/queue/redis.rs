@@ -33,7 +33,7 @@ const CALL_SETTLE_FETCH: &str = "local settled = settle(ARGV[1], ARGV[2], ARGV[3
     tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8]))
 if type(settled) == 'table' then return settled end
 local fetched = fetch(ARGV[1], ARGV[2], tonumber(ARGV[9]), tonumber(ARGV[4]), ARGV[10], ARGV[11], tonumber(ARGV[12]), false)
-return { settled, fetched[1], fetched[2], fetched[3] }";
+return { settled, fetched[1], fetched[2], fetched[3], fetched[4] }";
 
 struct Scripts {
     push: Script,
@@ -245,7 +245,7 @@ impl RedisQueue {
             return Err(QueueError::Protocol("fetch reply: not an array".into()));
         };
         let mut it = parts.into_iter();
-        parse_fetched(it.next(), it.next(), it.next(), self.lane)
+        parse_fetched(it.next(), it.next(), it.next(), it.next(), self.lane)
     }
 
     pub async fn wait_for_work(&self, max_wait: Duration) {
@@ -276,7 +276,7 @@ impl RedisQueue {
         };
         let mut it = parts.into_iter();
         let settled = it.next().is_some_and(|v| as_u32(&v) == 1);
-        let batch = parse_fetched(it.next(), it.next(), it.next(), self.lane)?;
+        let batch = parse_fetched(it.next(), it.next(), it.next(), it.next(), self.lane)?;
         if settled {
             self.wake_after(how);
         }
@@ -544,12 +544,14 @@ fn settle_args(how: &Settle, max_done: u64, max_dead: u64) -> (&'static str, f64
     }
 }
 
-/// Parses `fetch.lua`'s reply: the job list, the next due score, the invalid ids. Each entry
-/// is decoded on its own: a malformed one is skipped (and said), never the whole batch.
+/// Parses `fetch.lua`'s reply: the job list, the next due score, the invalid ids, the ids whose
+/// payload was too large. Each entry is decoded on its own: a malformed one is skipped (and
+/// said), never the whole batch.
 fn parse_fetched(
     jobs: Option<Value>,
     next_due: Option<Value>,
     invalid: Option<Value>,
+    oversized: Option<Value>,
     lane: Lane,
 ) -> Result<Batch, QueueError> {
     let Some(Value::Array(jobs)) = jobs else {
@@ -566,11 +568,11 @@ fn parse_fetched(
             None => tracing::error!("A fetched job could not be decoded; skipped."),
         }
     }
-    let invalid = match invalid {
+    let ids = |v: Option<Value>| match v {
         Some(Value::Array(ids)) => ids.iter().filter_map(as_bytes).collect(),
         _ => Vec::new(),
     };
-    Ok(Batch { deliveries, next_due, invalid })
+    Ok(Batch { deliveries, next_due, invalid: ids(invalid), oversized: ids(oversized) })
 }
 
 /// The latest enqueue time taken as a time (year 5138): well inside `i64` milliseconds.

@@ -9,8 +9,11 @@
 --   lane ('image' | 'video': whose lists jobs are taken from; due retries of every lane are moved
 --   to their own lane's lists), tick (the caller's pick counter, see ring.lua's take_next),
 --   register (true: record the worker as alive; a settle-and-fetch leaves that to heartbeats)
+-- A payload over 65,536 bytes (push.lua's limit; a producer that bypassed it) is dead-lettered
+-- here too, and its id returned apart: it never travels to the daemon, whose connection buffer
+-- would keep the memory.
 -- Returns { { {id, payload, attempts, deliveries, enqueued_at}... }, next_due_score_or_false,
---           { invalid_id... } }
+--           { invalid_id... }, { oversized_id... } }
 local function fetch(ns, worker, max, now, weights, lane, tick, register)
   local inflight = ns .. ':inflight:' .. worker
   local scheduled = ns .. ':scheduled'
@@ -33,6 +36,7 @@ local function fetch(ns, worker, max, now, weights, lane, tick, register)
   end
   local out = {}
   local invalid = {}
+  local oversized = {}
   local guard = 0
   while #out < max and guard < max * 4 + 16 do
     guard = guard + 1
@@ -47,6 +51,11 @@ local function fetch(ns, worker, max, now, weights, lane, tick, register)
       invalid[#invalid + 1] = id
     elseif not payload then
       redis.call('DEL', meta)
+    elseif #payload > 65536 then
+      redis.call('HSET', meta, 'status', 'Killed', 'last_error', 'invalid job: the payload is larger than 65536 bytes', 'done_at', now)
+      redis.call('HDEL', meta, 'locked_by')
+      redis.call('ZADD', ns .. ':dead', now, id)
+      oversized[#oversized + 1] = id
     else
       -- One read of the fields this needs (attempts and enqueued_at are not changed below).
       local m = redis.call('HMGET', meta, 'locked_by', 'status', 'attempts', 'enqueued_at', 'deliveries')
@@ -65,5 +74,5 @@ local function fetch(ns, worker, max, now, weights, lane, tick, register)
       end
     end
   end
-  return { out, head[2] or false, invalid }
+  return { out, head[2] or false, invalid, oversized }
 end
