@@ -403,13 +403,21 @@ pub fn normalize_mime(t: &str) -> Option<String> {
     )
 }
 
-/// Keeps a filename for display only: the last path component, no control characters, at most
-/// 255 characters. Returns `None` when nothing printable is left.
+/// Keeps a filename for display only: the last path component, no control characters and no
+/// invisible direction or joining marks (a right-to-left override shows "photo\u{202e}gpj.exe"
+/// as "photoexe.jpg"), at most 255 characters. Returns `None` when nothing printable is left.
 pub fn sanitize_filename(name: &str) -> Option<String> {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = last.chars().filter(|c| !c.is_control()).take(MAX_FILENAME_CHARS).collect();
+    let cleaned: String =
+        last.chars().filter(|&c| !c.is_control() && !is_invisible_mark(c)).take(MAX_FILENAME_CHARS).collect();
     let trimmed = cleaned.trim().trim_start_matches('.');
     if trimmed.is_empty() { None } else { Some(trimmed.to_owned()) }
+}
+
+/// Zero-width characters, bidirectional embeddings, overrides and isolates, and the BOM: they
+/// print as nothing but change how the text around them reads.
+fn is_invisible_mark(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
 }
 
 #[cfg(test)]
@@ -550,6 +558,10 @@ mod tests {
         assert_eq!(sanitize_filename("../"), None);
         assert_eq!(sanitize_filename(".htaccess").as_deref(), Some("htaccess"));
         assert_eq!(sanitize_filename(&"é".repeat(400)).map(|s| s.chars().count()), Some(255));
+        assert_eq!(sanitize_filename("photo\u{202e}gpj.exe").as_deref(), Some("photogpj.exe"));
+        assert_eq!(sanitize_filename("a\u{200b}b\u{2066}c\u{2069}\u{feff}.png").as_deref(), Some("abc.png"));
+        assert_eq!(sanitize_filename("\u{202e}\u{200f}"), None);
+        assert_eq!(sanitize_filename("שלום.jpg").as_deref(), Some("שלום.jpg"), "right-to-left text itself stays");
     }
 
     #[test]
