@@ -408,16 +408,13 @@ pub fn normalize_mime(t: &str) -> Option<String> {
 /// as "photoexe.jpg"), at most 255 characters. Returns `None` when nothing printable is left.
 pub fn sanitize_filename(name: &str) -> Option<String> {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String =
-        last.chars().filter(|&c| !c.is_control() && !is_invisible_mark(c)).take(MAX_FILENAME_CHARS).collect();
+    let cleaned: String = last
+        .chars()
+        .filter(|&c| !c.is_control() && !crate::units::is_invisible_mark(c))
+        .take(MAX_FILENAME_CHARS)
+        .collect();
     let trimmed = cleaned.trim().trim_start_matches('.');
     if trimmed.is_empty() { None } else { Some(trimmed.to_owned()) }
-}
-
-/// Zero-width characters, bidirectional embeddings, overrides and isolates, and the BOM: they
-/// print as nothing but change how the text around them reads.
-fn is_invisible_mark(c: char) -> bool {
-    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
 }
 
 #[cfg(test)]

@@ -193,8 +193,15 @@ pub fn format_ms(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z", sod / 3600, (sod % 3600) / 60, sod % 60)
 }
 
+/// Zero-width characters, bidirectional embeddings, overrides and isolates, and the BOM: they
+/// print as nothing but change how the text around them reads.
+pub fn is_invisible_mark(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+}
+
 /// `s` made safe to print on a terminal or in a log line: control characters (C0 — newlines
-/// and escapes included —, DEL and C1) become `\u{..}`, and at most `max_chars` characters
+/// and escapes included —, DEL and C1) and invisible marks ([`is_invisible_mark`]) become
+/// `\u{..}`, and at most `max_chars` characters
 /// of the input are kept (`…` marks a cut). Input-derived text goes through this before it
 /// reaches an operator's screen.
 pub fn printable(s: &str, max_chars: usize) -> String {
@@ -204,7 +211,7 @@ pub fn printable(s: &str, max_chars: usize) -> String {
             out.push('…');
             break;
         }
-        if c.is_control() {
+        if c.is_control() || is_invisible_mark(c) {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             out.push(c);
@@ -222,6 +229,7 @@ mod tests {
         assert_eq!(printable("ok name", 80), "ok name");
         assert_eq!(printable("a\u{1b}[31mred\nb\r\u{7}\u{9b}", 80), "a\\u{1b}[31mred\\u{a}b\\u{d}\\u{7}\\u{9b}");
         assert_eq!(printable("abcdef", 3), "abc…");
+        assert_eq!(printable("incoming/a\u{202e}gpj.exe", 80), "incoming/a\\u{202e}gpj.exe");
     }
 
     #[test]
