@@ -269,18 +269,40 @@ async fn database_checks(deps: &Deps<'_>, r: &mut Report) {
         return r.fail("database", format!("unreachable: {e}"), "check database.url and that the database runs");
     }
     r.ok("database", if db.is_sqlite() { "SQLite" } else { "PostgreSQL" });
-    match db.pending_migrations().await {
-        Ok(p) if p.is_empty() => r.ok("database.migrations", "current"),
-        Ok(p) => r.fail(
-            "database.migrations",
-            format!(
+    let pending = match db.pending_migrations().await {
+        Ok(p) if p.is_empty() => {
+            r.ok("database.migrations", "current");
+            false
+        }
+        Ok(p) => {
+            let found = format!(
                 "{} migration(s) not applied: {}",
                 p.len(),
                 p.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
-            ),
-            "uploadd migrate",
-        ),
-        Err(e) => r.fail("database.migrations", format!("cannot read: {e}"), "uploadd migrate"),
+            );
+            // `uploadd migrate` alone would fail on "permission denied for schema": say so.
+            let fix = match db.cannot_create_in().await {
+                Ok(Some(place)) => format!(
+                    "this role may not create tables in schema {place}: run `uploadd migrate` once with \
+                     database.url naming the schema's owner, or GRANT CREATE ON SCHEMA <schema> TO <uploadd's role>"
+                ),
+                _ => "uploadd migrate".to_owned(),
+            };
+            r.fail("database.migrations", found, fix);
+            true
+        }
+        Err(e) => {
+            r.fail("database.migrations", format!("cannot read: {e}"), "uploadd migrate");
+            true
+        }
+    };
+    if pending {
+        // The tables may not exist yet: a write failure would only repeat the line above.
+        return r.warn(
+            "database.write",
+            "not checked: the migrations are not applied",
+            "apply them (see database.migrations), then run uploadd doctor again",
+        );
     }
     match db.write_probe().await {
         Ok(()) => r.ok("database.write", "the uploads table is writable"),

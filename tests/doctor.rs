@@ -202,3 +202,40 @@ async fn risky_settings_missing_tools_and_a_small_disk_are_reported() {
     }
     assert!(checks["database.migrations"].2.contains("uploadd migrate"));
 }
+
+/// A role that may not create tables (PostgreSQL 15 no longer lets every role create in
+/// `public`): `uploadd migrate` alone fails with "permission denied for schema public", and the
+/// doctor used to suggest exactly that, then blame table grants for the tables that were never
+/// made. It now names the missing privilege, and following its advice works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_role_that_may_not_create_tables_is_told_how_to_migrate() {
+    use sqlx::Connection;
+    let mut env = TestEnv::new(Stack::Production).await;
+    let role = format!("doctor{}", short_id());
+    let db_url = fresh_postgres_db(&role).await;
+    let mut admin = sqlx::PgConnection::connect(services().postgres()).await.unwrap();
+    sqlx::query(&format!("CREATE ROLE {role} LOGIN PASSWORD 'pw'")).execute(&mut admin).await.unwrap();
+    let mut owner = sqlx::PgConnection::connect(&db_url).await.unwrap();
+    // PostgreSQL 15's default, made explicit.
+    sqlx::query("REVOKE CREATE ON SCHEMA public FROM PUBLIC").execute(&mut owner).await.unwrap();
+    let url = db_url.replacen("://postgres@", &format!("://{role}:pw@"), 1);
+    assert_ne!(url, db_url);
+    env.set("UPLOADD_DATABASE__URL", &url);
+    let migrate = || env.command().arg("migrate").output().expect("run uploadd migrate");
+    assert!(!migrate().status.success(), "the role cannot migrate yet");
+    let (code, checks) = doctor(&env);
+    assert_eq!(code, 1);
+    let (lvl, found, fix) = &checks["database.migrations"];
+    assert_eq!(lvl, "fail");
+    assert!(
+        fix.contains("may not create tables in schema public") && fix.contains("GRANT CREATE ON SCHEMA"),
+        "{found} / {fix}"
+    );
+    assert_eq!(level(&checks, "database.write"), "warn", "{:?}", checks["database.write"]);
+    sqlx::query(&format!("GRANT CREATE ON SCHEMA public TO {role}")).execute(&mut owner).await.unwrap();
+    let out = migrate();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (_, checks) = doctor(&env);
+    assert_eq!(level(&checks, "database.migrations"), "ok");
+    assert_eq!(level(&checks, "database.write"), "ok");
+}

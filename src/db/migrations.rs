@@ -119,4 +119,22 @@ impl Db {
             };
         Ok(MIGRATIONS.iter().map(|m| m.version).filter(|v| !applied.contains(v)).collect())
     }
+
+    /// Whether this connection's role may create tables where migrations put them
+    /// (PostgreSQL: `CREATE` on the current schema, which PostgreSQL 15 no longer grants on
+    /// `public` to every role). `Ok(None)`: may (SQLite: always); `Ok(Some(schema))`: may not.
+    pub async fn cannot_create_in(&self) -> Result<Option<String>, DbError> {
+        if self.is_sqlite {
+            return Ok(None);
+        }
+        let row = sqlx::query(
+            "SELECT current_schema()::text, has_schema_privilege(current_schema(), 'CREATE')::int, current_user::text",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let schema: String = row.try_get(0)?;
+        let may: i32 = row.try_get(1)?;
+        let user: String = row.try_get(2)?;
+        Ok((may == 0).then(|| format!("{schema} (role {user})")))
+    }
 }
