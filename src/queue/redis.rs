@@ -701,3 +701,18 @@ async fn listen(client: redis::Client, channels: [String; 2], wake: Arc<[Notify;
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The payload limit is written as a literal in both scripts (Lua has no access to Rust
+    /// constants): each must say what the daemon's parser enforces.
+    #[test]
+    fn the_scripts_payload_limit_is_the_parsers() {
+        let limit = crate::job::MAX_PAYLOAD_BYTES;
+        assert!(PUSH_SCRIPT.contains(&format!("#payload > {limit} then")), "push.lua");
+        assert!(FETCH_FN.contains(&format!("#payload > {limit} then")), "fetch.lua");
+        assert!(FETCH_FN.contains(&format!("larger than {limit} bytes")), "fetch.lua's message");
+    }
+}

@@ -37,6 +37,14 @@ local function fetch(ns, worker, max, now, weights, lane, tick, register)
   local out = {}
   local invalid = {}
   local oversized = {}
+  -- Dead-letters an entry where it lies, for the worker to record from its id alone.
+  local function bury(id, why, list)
+    local meta = ns .. ':meta:' .. id
+    redis.call('HSET', meta, 'status', 'Killed', 'last_error', 'invalid job: ' .. why, 'done_at', now)
+    redis.call('HDEL', meta, 'locked_by')
+    redis.call('ZADD', ns .. ':dead', now, id)
+    list[#list + 1] = id
+  end
   local guard = 0
   while #out < max and guard < max * 4 + 16 do
     guard = guard + 1
@@ -45,17 +53,11 @@ local function fetch(ns, worker, max, now, weights, lane, tick, register)
     local payload = redis.call('HGET', ns .. ':data', id)
     local meta = ns .. ':meta:' .. id
     if #id == 0 or #id > 128 or string.find(id, '[^%w%-_:%.]') then
-      redis.call('HSET', meta, 'status', 'Killed', 'last_error', 'invalid job: the task id is not a plain token', 'done_at', now)
-      redis.call('HDEL', meta, 'locked_by')
-      redis.call('ZADD', ns .. ':dead', now, id)
-      invalid[#invalid + 1] = id
+      bury(id, 'the task id is not a plain token', invalid)
     elseif not payload then
       redis.call('DEL', meta)
     elseif #payload > 65536 then
-      redis.call('HSET', meta, 'status', 'Killed', 'last_error', 'invalid job: the payload is larger than 65536 bytes', 'done_at', now)
-      redis.call('HDEL', meta, 'locked_by')
-      redis.call('ZADD', ns .. ':dead', now, id)
-      oversized[#oversized + 1] = id
+      bury(id, 'the payload is larger than 65536 bytes', oversized)
     else
       -- One read of the fields this needs (attempts and enqueued_at are not changed below).
       local m = redis.call('HMGET', meta, 'locked_by', 'status', 'attempts', 'enqueued_at', 'deliveries')
