@@ -68,9 +68,7 @@ async fn outputs(app: &uploadd::app::App, id: &str) -> (serde_json::Value, Vec<(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn animations_stay_animated_in_webp_with_their_timing() {
     let env = TestEnv::new(Stack::Embedded).await;
-    let dir = env.data_dir().join("fixtures");
-    std::fs::create_dir_all(&dir).unwrap();
-    python(GENERATE, &[&dir.display().to_string()]);
+    let dir = fixtures(&env, GENERATE);
     let app = env
         .app_with(|cfg| {
             let mut still = cfg.profiles["default"].clone();
@@ -142,9 +140,7 @@ async fn animations_stay_animated_in_webp_with_their_timing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_a_cap_an_animation_becomes_a_still_and_40000_frames_stay_bounded() {
     let env = TestEnv::new(Stack::Embedded).await;
-    let dir = env.data_dir().join("fixtures");
-    std::fs::create_dir_all(&dir).unwrap();
-    python(GENERATE, &[&dir.display().to_string()]);
+    let dir = fixtures(&env, GENERATE);
     let huge = dir.join("40000.gif");
     std::fs::write(&huge, gif_with_frames(40_000)).unwrap();
     let app = env
@@ -205,9 +201,7 @@ open(f'{out}/goodseq.png', 'wb').write(apng(8, range(5)))
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_animation_whose_frames_cannot_be_decoded_keeps_its_first_frame() {
     let env = TestEnv::new(Stack::Embedded).await;
-    let dir = env.data_dir().join("fixtures");
-    std::fs::create_dir_all(&dir).unwrap();
-    python(APNGS, &[&dir.display().to_string()]);
+    let dir = fixtures(&env, APNGS);
     let app = env.app().await;
     let worker = RunningWorker::start(&app);
     let good = enqueue_file(&app, &dir.join("goodseq.png"), "default").await;
@@ -232,6 +226,14 @@ async fn an_animation_whose_frames_cannot_be_decoded_keeps_its_first_frame() {
         }
     }
     worker.shutdown().await;
+}
+
+/// Runs a generator script into the test's `fixtures/` directory, returned.
+fn fixtures(env: &TestEnv, script: &str) -> std::path::PathBuf {
+    let dir = env.data_dir().join("fixtures");
+    std::fs::create_dir_all(&dir).unwrap();
+    python(script, &[&dir.display().to_string()]);
+    dir
 }
 
 async fn enqueue_file(app: &uploadd::app::App, path: &Path, profile: &str) -> String {
