@@ -185,6 +185,37 @@ async fn a_connection_flood_on_the_ops_port_leaves_jobs_their_file_descriptors()
     assert!(sigterm(daemon).success());
 }
 
+/// The other side of the cap: a client that opens every slot and never sends a byte holds them
+/// for the 10 s header timeout only, then health checks are served again (the slots are not
+/// held for the 60 s a connection may live).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_that_send_nothing_free_their_slots_after_the_header_timeout() {
+    let mut env = TestEnv::new(Stack::Embedded).await;
+    let port = free_port();
+    env.set("UPLOADD_HTTP__LISTEN", &format!("127.0.0.1:{port}"));
+    let daemon = spawn_daemon(&env);
+    wait_http(port).await;
+    let mut idle = Vec::new();
+    for _ in 0..uploadd::http::MAX_CONNECTIONS {
+        idle.push(tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let refused = tokio::time::timeout(Duration::from_secs(2), tokio::spawn(get(port, "/healthz"))).await;
+    assert!(!matches!(refused, Ok(Ok((200, _)))), "every slot is taken: {refused:?}");
+    let start = Instant::now();
+    loop {
+        let answered = tokio::time::timeout(Duration::from_secs(2), tokio::spawn(get(port, "/healthz"))).await;
+        if matches!(answered, Ok(Ok((200, _)))) {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(15), "/healthz while idle connections stay open: {answered:?}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(start.elapsed() >= Duration::from_secs(5), "the slots were held until the header timeout");
+    drop(idle);
+    assert!(sigterm(daemon).success());
+}
+
 #[test]
 fn alert_rules_and_prometheus_config_pass_promtool() {
     for (what, file) in [("rules", "config/prometheus/alerts.yml"), ("config", "config/prometheus/prometheus.yml")] {
