@@ -166,6 +166,50 @@ async fn a_decompression_bomb_is_refused_with_flat_memory() {
     assert!(max_rss_kib < 100 * 1024, "peak RSS {max_rss_kib} KiB");
 }
 
+/// A PNG's ICC profile is stored deflated (iCCP): 1 MB of file inflates to 1 GiB. Every PNG
+/// reader used to inflate it before looking at the size (the header probe up to 512 MiB, the
+/// APNG frame reader without any bound), so a 1 MB upload cost a worker a gigabyte. Now no
+/// reader inflates more than a profile may hold; the oversized profile is ignored, as one over
+/// 4 MiB always was, and the image is processed untagged.
+const ICC_BOMBS: &str = r#"
+import struct, sys, zlib
+out = sys.argv[1]
+def chunk(kind, data):
+    return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data) & 0xffffffff)
+c = zlib.compressobj(9)
+block = bytes(1 << 20)
+bomb = b''.join(c.compress(block) for _ in range(1024)) + c.flush()
+iccp = chunk(b'iCCP', b'icc\x00\x00' + bomb)
+def pixels(rgb):
+    return zlib.compress(b''.join(b'\x00' + bytes(rgb) * 32 for _ in range(24)))
+head = b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 32, 24, 8, 2, 0, 0, 0))
+open(f'{out}/still.png', 'wb').write(head + iccp + chunk(b'IDAT', pixels((200, 40, 40))) + chunk(b'IEND', b''))
+frames = [(220, 30, 30), (30, 30, 220)]
+b = head + chunk(b'acTL', struct.pack('>II', 2, 0)) + iccp
+for i, rgb in enumerate(frames):
+    b += chunk(b'fcTL', struct.pack('>IIIIIHHBB', 2 * i, 32, 24, 0, 0, 10, 100, 0, 0))
+    b += chunk(b'IDAT', pixels(rgb)) if i == 0 else chunk(b'fdAT', struct.pack('>I', 2 * i + 1) + pixels(rgb))
+open(f'{out}/animated.png', 'wb').write(b + chunk(b'IEND', b''))
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_icc_profile_that_inflates_to_a_gigabyte_is_never_inflated() {
+    let env = TestEnv::new(Stack::Embedded).await;
+    let dir = env.data_dir().join("bombs");
+    std::fs::create_dir_all(&dir).unwrap();
+    python(ICC_BOMBS, &[&dir.display().to_string()]);
+    for name in ["still.png", "animated.png"] {
+        let path = dir.join(name);
+        assert!(std::fs::metadata(&path).unwrap().len() < 2 << 20, "{name}: a small file");
+        let (o, max_rss_kib) = run_measured(&env, &["demo", "--json", path.to_str().unwrap()]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let row: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+        assert_eq!(row["status"], "ready", "{name}: {row}");
+        assert_eq!(row["outputs"].as_array().map(Vec::len), Some(3), "{name}: {row}");
+        assert!(max_rss_kib < 128 * 1024, "{name}: peak RSS {max_rss_kib} KiB");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn producer_text_cannot_drive_the_operators_terminal() {
     let env = TestEnv::new(Stack::Embedded).await;

@@ -38,7 +38,10 @@ pub fn count_frames(path: &Path, format: ImageFormat) -> Result<Option<u32>, Med
         ImageFormat::Gif => gif_frames(BufReader::new(f)).map(Some),
         ImageFormat::Webp => webp_frames(f).map(Some).map_err(io),
         ImageFormat::Png => {
-            let d = png::Decoder::new(BufReader::new(f));
+            // The profile and text are not needed here: never inflated (see probe's PNG_HEADER_BYTES).
+            let mut d = png::Decoder::new(BufReader::new(f));
+            d.set_ignore_iccp_chunk(true);
+            d.set_ignore_text_chunk(true);
             let reader = d.read_info().map_err(|e| MediaError::Corrupt(e.to_string()))?;
             Ok(Some(reader.info().animation_control.map_or(1, |a| a.num_frames.max(1))))
         }
@@ -142,6 +145,13 @@ struct Frame {
     delay_ms: i32,
 }
 
+/// Four RGBA8 canvases of the size a PNG's IHDR declares (0 if it has none): the output, the
+/// previous frame and the decoder's working buffers.
+fn png_canvas_bytes(data: &[u8]) -> u64 {
+    let be = |i: usize| data.get(i..i + 4).and_then(|b| b.try_into().ok()).map_or(0, u32::from_be_bytes);
+    4 * 4 * u64::from(be(16)) * u64::from(be(20))
+}
+
 /// The frames of `data`, decoded one at a time.
 fn frames<'a>(
     data: &'a [u8],
@@ -157,7 +167,16 @@ fn frames<'a>(
         }
         ImageFormat::Webp => image::codecs::webp::WebPDecoder::new(cursor).map_err(corrupt)?.into_frames(),
         ImageFormat::Png => {
-            image::codecs::png::PngDecoder::new(cursor).map_err(corrupt)?.apng().map_err(corrupt)?.into_frames()
+            // `PngDecoder::new` sets no bound at all on what the header's chunks allocate (a
+            // deflated ICC profile inflates before anything looks at its size): the budget is
+            // the header's plus the frame buffers the decoder reserves against the same limits.
+            let mut limits = image_limits();
+            limits.max_alloc = Some(png_canvas_bytes(data).saturating_add(super::probe::PNG_HEADER_BYTES as u64));
+            image::codecs::png::PngDecoder::with_limits(cursor, limits)
+                .map_err(corrupt)?
+                .apng()
+                .map_err(corrupt)?
+                .into_frames()
         }
         _ => return Err(MediaError::Unsupported("not an animated format".into())),
     };

@@ -54,6 +54,9 @@ fn decode_png(data: &[u8], max_pixels: u64) -> Result<Raster, MediaError> {
     // The decoder's own allocations (the image and its row buffers) are bounded by the limit.
     let limit = usize::try_from(max_pixels.saturating_mul(4).saturating_add(64 << 20)).unwrap_or(usize::MAX);
     let mut decoder = png::Decoder::new_with_limits(Cursor::new(data), png::Limits { bytes: limit });
+    // The profile was read by the probe (bounded); text is not needed: neither is inflated.
+    decoder.set_ignore_iccp_chunk(true);
+    decoder.set_ignore_text_chunk(true);
     decoder.set_transformations(png::Transformations::normalize_to_color8());
     let mut reader = decoder.read_info().map_err(corrupt)?;
     let (w, h) = (reader.info().width, reader.info().height);

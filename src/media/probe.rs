@@ -63,6 +63,7 @@ pub fn probe(data: &[u8], format: ImageFormat, max_pixels: u64) -> Result<ImageI
         ImageFormat::Heic | ImageFormat::Avif => {
             return Err(MediaError::Unsupported("HEIC/AVIF are probed from their file".into()));
         }
+        ImageFormat::Png => probe_png(Cursor::new(data))?,
         _ => probe_with_image(Cursor::new(data), format)?,
     };
     info.animated = animated(format, data);
@@ -79,6 +80,9 @@ pub fn probe_file(path: &Path, format: ImageFormat, max_pixels: u64) -> Result<I
     let mut info = match format {
         ImageFormat::Jpeg => probe_jpeg_file(path)?,
         ImageFormat::Heic | ImageFormat::Avif => return super::heif::probe_file(path, format, max_pixels),
+        ImageFormat::Png => {
+            probe_png(BufReader::new(std::fs::File::open(path).map_err(|e| MediaError::Io(e.to_string()))?))?
+        }
         _ => {
             let f = std::fs::File::open(path).map_err(|e| MediaError::Io(e.to_string()))?;
             probe_with_image(BufReader::new(f), format)?
@@ -241,6 +245,48 @@ fn probe_with_image<R: std::io::BufRead + Seek>(input: R, format: ImageFormat) -
         .with_icc(icc))
 }
 
+/// What a PNG's chunks before the image data may allocate while its header is read: the ICC
+/// profile (kept up to [`colour::MAX_ICC_BYTES`]; deflated, so a 1 MB chunk could inflate to
+/// a gigabyte) and its compressed bytes, and the EXIF chunk. Text chunks are skipped unread. An
+/// ICC profile that would inflate past this is dropped unread (the image is untagged, as with
+/// any profile over 4 MiB); other chunks past it make the file `corrupt`.
+pub(super) const PNG_HEADER_BYTES: usize = 16 << 20;
+
+/// A PNG's header through the `png` crate with a bounded allocation budget (the `image` crate's
+/// reader inflates the ICC profile up to 512 MiB first). The colour type is named as `image`
+/// names it after its `EXPAND` transformation.
+fn probe_png<R: std::io::BufRead + Seek>(input: R) -> Result<ImageInfo, MediaError> {
+    let corrupt = |e: png::DecodingError| match e {
+        png::DecodingError::LimitsExceeded => {
+            MediaError::Corrupt(format!("its metadata chunks need more than {} MiB", PNG_HEADER_BYTES >> 20))
+        }
+        e => MediaError::Corrupt(e.to_string()),
+    };
+    let mut decoder = png::Decoder::new_with_limits(input, png::Limits { bytes: PNG_HEADER_BYTES });
+    decoder.set_ignore_text_chunk(true);
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let reader = decoder.read_info().map_err(corrupt)?;
+    let color = match reader.output_color_type() {
+        (png::ColorType::Grayscale, png::BitDepth::Sixteen) => "l16",
+        (png::ColorType::Grayscale, _) => "l8",
+        (png::ColorType::GrayscaleAlpha, png::BitDepth::Sixteen) => "la16",
+        (png::ColorType::GrayscaleAlpha, _) => "la8",
+        (png::ColorType::Rgb, png::BitDepth::Sixteen) => "rgb16",
+        (png::ColorType::Rgba, png::BitDepth::Sixteen) => "rgba16",
+        (png::ColorType::Rgba, _) => "rgba8",
+        (png::ColorType::Rgb | png::ColorType::Indexed, _) => "rgb8",
+    };
+    let info = reader.info();
+    let orientation = info
+        .exif_metadata
+        .as_deref()
+        .and_then(image::metadata::Orientation::from_exif_chunk)
+        .map_or(1, orientation_code);
+    let icc = info.icc_profile.as_ref().map(|p| p.to_vec());
+    Ok(oriented_info(ImageFormat::Png, info.width, info.height, orientation, color.into(), color.contains('a'), false)
+        .with_icc(icc))
+}
+
 fn orientation_code(o: image::metadata::Orientation) -> u8 {
     use image::metadata::Orientation as O;
     match o {
@@ -260,5 +306,34 @@ pub(super) fn classify_image_error(e: &image::ImageError) -> MediaError {
         image::ImageError::Limits(_) => MediaError::TooManyPixels { width: 0, height: 0, limit: 0 },
         image::ImageError::Unsupported(u) => MediaError::Unsupported(u.to_string()),
         other => MediaError::Corrupt(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The PNG probe names colour types and alpha as the `image` crate's reader did before it.
+    #[test]
+    fn the_png_probe_agrees_with_the_image_crate() {
+        use image::{DynamicImage, ImageFormat as F};
+        let rgba = image::RgbaImage::from_fn(7, 5, |x, y| image::Rgba([x as u8 * 30, y as u8 * 40, 90, 128]));
+        let base = DynamicImage::ImageRgba8(rgba);
+        for img in [
+            DynamicImage::ImageLuma8(base.to_luma8()),
+            DynamicImage::ImageLumaA8(base.to_luma_alpha8()),
+            DynamicImage::ImageRgb8(base.to_rgb8()),
+            base.clone(),
+            DynamicImage::ImageLuma16(base.to_luma16()),
+            DynamicImage::ImageLumaA16(base.to_luma_alpha16()),
+            DynamicImage::ImageRgb16(base.to_rgb16()),
+            DynamicImage::ImageRgba16(base.to_rgba16()),
+        ] {
+            let mut png = Vec::new();
+            img.write_to(&mut Cursor::new(&mut png), F::Png).unwrap();
+            let ours = probe_png(Cursor::new(&png)).unwrap();
+            let theirs = probe_with_image(Cursor::new(&png), ImageFormat::Png).unwrap();
+            assert_eq!(ours, theirs, "{:?}", img.color());
+        }
     }
 }
