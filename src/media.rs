@@ -52,6 +52,10 @@ pub enum MediaError {
     /// The header declares more pixels than the profile allows.
     #[error("image is {width}×{height} = {} pixels, above the limit of {limit}", u64::from(*width) * u64::from(*height))]
     TooManyPixels { width: u32, height: u32, limit: u64 },
+    /// The decoder met something (a frame, a buffer) beyond its size limits that the header
+    /// did not declare.
+    #[error("the image is beyond the decoder's limits: {0}")]
+    OverLimits(String),
     /// A valid image this build cannot handle.
     #[error("unsupported image: {0}")]
     Unsupported(String),

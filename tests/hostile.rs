@@ -49,6 +49,18 @@ sys.stdout.buffer.write(b'\\x89PNG\\r\\n\\x1a\\n'+c(b'IHDR',struct.pack('>IIBBBB
     )
 }
 
+/// A GIF with a 16×16 screen whose first frame declares itself `w`×`h` (with one pixel of data).
+fn gif_with_frame(w: u16, h: u16) -> Vec<u8> {
+    let mut b = b"GIF89a".to_vec();
+    b.extend_from_slice(&[16, 0, 16, 0, 0x80, 0, 0, 0, 0, 0, 255, 0, 0]);
+    b.push(0x2c);
+    for v in [0u16, 0, w, h] {
+        b.extend_from_slice(&v.to_le_bytes());
+    }
+    b.extend_from_slice(&[0, 2, 2, 0x4c, 0x01, 0, 0x3b]);
+    b
+}
+
 /// (file name, bytes, declared type, expected status, expected reason code)
 type Case = (&'static str, Vec<u8>, Option<&'static str>, Status, Option<&'static str>);
 
@@ -75,6 +87,7 @@ async fn the_hostile_corpus_gets_its_documented_outcomes() {
         ("giga.png", samples::png_header_only(60_000, 60_000), None, Status::Rejected, Some("too_many_pixels")),
         ("giga.jpg", samples::jpeg_header_only(65_000, 65_000), None, Status::Rejected, Some("too_many_pixels")),
         ("frames.gif", samples::gif_image(64, 64, 3000), None, Status::Ready, None),
+        ("giant-frame.gif", gif_with_frame(60_000, 60_000), None, Status::Rejected, Some("too_many_pixels")),
         ("zip-bomb.png", png_bomb(6000, 6000), None, Status::Rejected, Some("too_many_pixels")),
         ("zeros.png", png_bomb(3000, 3000), None, Status::Ready, None),
         ("jpeg+zip.jpg", jpeg_zip, None, Status::Ready, None),
@@ -96,6 +109,9 @@ async fn the_hostile_corpus_gets_its_documented_outcomes() {
         let rec = wait_terminal(&app, id, Duration::from_secs(120)).await;
         assert_eq!(rec.status, *status, "{name}: {:?}", rec.reason);
         assert_eq!(rec.reason_code.as_deref(), *code, "{name}: {:?}", rec.reason);
+        // A reason names what is wrong with this file, never placeholder numbers.
+        let reason = rec.reason.as_deref().unwrap_or("");
+        assert!(!reason.contains(" 0×0") && !reason.contains("limit of 0"), "{name}: {reason}");
         if *status == Status::Ready {
             for o in &rec.outputs {
                 let data = read_object(&app, &o.key).await;

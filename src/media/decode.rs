@@ -48,7 +48,9 @@ pub(super) fn decode(data: &[u8], info: &ImageInfo, needed: f64, recipe: &Recipe
 /// size, nor a second copy for the conversion).
 fn decode_png(data: &[u8], max_pixels: u64) -> Result<Raster, MediaError> {
     let corrupt = |e: png::DecodingError| match e {
-        png::DecodingError::LimitsExceeded => MediaError::TooManyPixels { width: 0, height: 0, limit: max_pixels },
+        png::DecodingError::LimitsExceeded => {
+            MediaError::OverLimits(format!("decoding needs more memory than {max_pixels} pixels allow"))
+        }
         e => MediaError::Corrupt(e.to_string()),
     };
     // The decoder's own allocations (the image and its row buffers) are bounded by the limit.

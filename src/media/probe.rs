@@ -303,7 +303,7 @@ fn orientation_code(o: image::metadata::Orientation) -> u8 {
 
 pub(super) fn classify_image_error(e: &image::ImageError) -> MediaError {
     match e {
-        image::ImageError::Limits(_) => MediaError::TooManyPixels { width: 0, height: 0, limit: 0 },
+        image::ImageError::Limits(l) => MediaError::OverLimits(l.to_string()),
         image::ImageError::Unsupported(u) => MediaError::Unsupported(u.to_string()),
         other => MediaError::Corrupt(other.to_string()),
     }

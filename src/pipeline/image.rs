@@ -201,7 +201,9 @@ fn heif_failure(e: ProcessError) -> Failure {
 pub fn media_failure(stage: Stage, e: MediaError) -> Failure {
     match e {
         MediaError::Corrupt(m) => Failure::reject(stage, Reason::Corrupt, format!("corrupt or truncated file: {m}")),
-        MediaError::TooManyPixels { .. } => Failure::reject(stage, Reason::TooManyPixels, e.to_string()),
+        MediaError::TooManyPixels { .. } | MediaError::OverLimits(_) => {
+            Failure::reject(stage, Reason::TooManyPixels, e.to_string())
+        }
         MediaError::Unsupported(m) => Failure::reject(stage, Reason::Unsupported, m),
         MediaError::Encode { .. } => Failure::fail(stage, Reason::EncodeFailed, e.to_string()),
         MediaError::Io(m) => Failure::transient(stage, Reason::TempUnavailable, m),
