@@ -140,6 +140,26 @@ async fn deletes_never_follow_a_link_out_of_the_local_store() {
     worker.shutdown().await;
 }
 
+/// S3 takes any key up to 1,024 bytes; a local file system takes no name over 255 bytes. A key
+/// with such a segment is the producer's mistake, refused at once on the local store (it was an
+/// I/O error: 30 attempts, then `failed` as `storage_unavailable`, a false storage alarm).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_segment_longer_than_a_file_name_is_refused_not_retried() {
+    let env = TestEnv::new(Stack::Embedded).await;
+    let app = env.app().await;
+    let id = uuid::Uuid::new_v4().to_string();
+    std::fs::create_dir_all(app.cfg.store_root().join("incoming")).unwrap();
+    let key = format!("incoming/{}", "n".repeat(300));
+    let payload = format!(r#"{{"upload_id":"{id}","source_key":"{key}","profile":"default"}}"#);
+    app.queue.push(&id, &payload, "").await.unwrap();
+    let worker = RunningWorker::start(&app);
+    let rec = wait_terminal(&app, &id, T).await;
+    worker.shutdown().await;
+    assert_eq!((rec.status, rec.attempts), (Status::Rejected, 1), "{rec:?}");
+    assert_eq!(rec.reason_code.as_deref(), Some("invalid_source"), "{rec:?}");
+    assert!(rec.reason.as_deref().unwrap().contains("255 bytes"), "{rec:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fifo_as_a_source_is_refused_and_health_keeps_answering() {
     let mut env = TestEnv::new(Stack::Embedded).await;

@@ -88,6 +88,11 @@ impl LocalStore {
                 key: key.to_owned(),
                 reason: "resolves through a symbolic link or a non-directory",
             },
+            // S3 allows what a file system does not: the key is wrong here, not the disk.
+            Errno::NAMETOOLONG => StorageError::InvalidKey {
+                key: key.to_owned(),
+                reason: "has a segment over the file system's limit of 255 bytes",
+            },
             e => StorageError::io(format!("local object {key}"), io_err(e)),
         }
     }
