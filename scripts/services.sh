@@ -106,7 +106,8 @@ port_of() {
   cat "$f"
 }
 
-alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# A daemon removes its pid file as it exits: a file gone between the test and the read is "dead".
+alive() { [ -s "$1" ] && kill -0 "$(cat "$1" 2>/dev/null)" 2>/dev/null; }
 
 wait_for() { # desc timeout-seconds command...
   local desc=$1 t=$2; shift 2
@@ -220,7 +221,7 @@ PY
 }
 stop_clamd() {
   local f=$STATE/clamd/clamd.pid
-  if alive "$f"; then kill "$(cat "$f")"; for _ in $(seq 50); do alive "$f" || break; sleep 0.1; done; fi
+  if alive "$f"; then kill "$(cat "$f" 2>/dev/null)" 2>/dev/null || true; for _ in $(seq 50); do alive "$f" || break; sleep 0.1; done; fi
   rm -f "$f"
 }
 
@@ -272,7 +273,7 @@ CONF
 }
 stop_garage() {
   local f=$STATE/garage/garage.pid
-  if alive "$f"; then kill "$(cat "$f")"; for _ in $(seq 100); do alive "$f" || break; sleep 0.1; done; fi
+  if alive "$f"; then kill "$(cat "$f" 2>/dev/null)" 2>/dev/null || true; for _ in $(seq 100); do alive "$f" || break; sleep 0.1; done; fi
   rm -f "$f"
 }
 
@@ -301,7 +302,7 @@ CONF
 }
 stop_prometheus() {
   local f=$STATE/prometheus/prometheus.pid
-  if alive "$f"; then kill "$(cat "$f")"; for _ in $(seq 50); do alive "$f" || break; sleep 0.1; done; fi
+  if alive "$f"; then kill "$(cat "$f" 2>/dev/null)" 2>/dev/null || true; for _ in $(seq 50); do alive "$f" || break; sleep 0.1; done; fi
   rm -f "$f"
 }
 
