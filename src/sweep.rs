@@ -8,7 +8,9 @@
 //!   happens (a job may commit mid-sweep);
 //! - at most `sweep.max_deletions` per run; past it the run stops and says so;
 //! - `--dry-run` runs the very same code and only skips the deletes;
-//! - one run of a kind at a time across daemons: a lease row with an expiry in the database.
+//! - one run of a kind at a time across daemons: a lease row with an expiry in the database;
+//!   for `temp`, whose directories are this host's, a `flock` in the temp directory, which the
+//!   kernel releases when its holder dies (a SIGKILLed daemon blocks nothing after restart).
 //!
 //! Memory is constant in the number of objects: listings are streamed page by page and checked
 //! against the database in batches (one indexed query per page).
@@ -101,23 +103,48 @@ pub struct SweepReport {
     pub notes: Vec<String>,
 }
 
-/// Run state shared by the sweeps: counters, the cap, dry-run and the lease.
-/// One lease per sweep kind across every daemon sharing the database; temp directories are
-/// per host, so the `temp` sweep's lease is too.
-fn lease_name(kind: SweepKind) -> String {
-    match kind {
-        SweepKind::Temp => format!("temp@{}", crate::worker::hostname()),
-        k => k.as_str().to_owned(),
+/// What keeps a second run of the same kind out.
+enum Lease {
+    /// A row in the database shared by every daemon, with an expiry (a crashed holder blocks
+    /// the others at most `sweep.lease`), renewed as the run deletes.
+    Db { name: String, holder: String, ms: i64, last_renew: Instant },
+    /// The temp directory's own lock (`flock`): temp directories are local to a host (or a
+    /// container), and the kernel drops the lock with its holder, however it dies.
+    Local { _lock: std::fs::File },
+}
+
+impl Lease {
+    /// Takes the lease for `kind`; None when another run holds it.
+    async fn acquire(app: &App, kind: SweepKind, holder: &str) -> Result<Option<Lease>, SweepError> {
+        if kind == SweepKind::Temp {
+            let w = app.workdir.clone();
+            let lock = tokio::task::spawn_blocking(move || w.sweep_lock())
+                .await
+                .map_err(|e| SweepError::Io { path: "temp directory".into(), source: std::io::Error::other(e) })?
+                .map_err(|source| SweepError::Io { path: app.workdir.path().display().to_string(), source })?;
+            return Ok(lock.map(|f| Lease::Local { _lock: f }));
+        }
+        let ms = i64::try_from(app.cfg.sweep.lease.get().as_millis()).unwrap_or(600_000);
+        let name = kind.as_str().to_owned();
+        if !app.db.acquire_sweep_lease(&name, holder, ms).await? {
+            return Ok(None);
+        }
+        Ok(Some(Lease::Db { name, holder: holder.to_owned(), ms, last_renew: Instant::now() }))
+    }
+
+    async fn release(self, app: &App) {
+        if let Lease::Db { name, holder, .. } = self
+            && let Err(e) = app.db.release_sweep_lease(&name, &holder).await
+        {
+            tracing::warn!(error = %e, "Could not release the sweep lease; it expires on its own.");
+        }
     }
 }
 
+/// Run state shared by the sweeps: counters, the cap, dry-run and the lease.
 pub(crate) struct Run<'a> {
     app: &'a App,
-    holder: String,
-    /// The lease's name: the kind, per host for `temp` (each host has its own temp directory).
-    lease: String,
-    lease_ms: i64,
-    last_renew: Instant,
+    lease: Lease,
     pub report: SweepReport,
     cap: u64,
 }
@@ -141,11 +168,14 @@ impl Run<'_> {
 
     /// Renews the lease when a third of it has passed; fails if another holder took it.
     async fn renew(&mut self) -> Result<(), SweepError> {
-        if self.last_renew.elapsed() >= Duration::from_millis(u64::try_from(self.lease_ms / 3).unwrap_or(1000)) {
-            if !self.app.db.renew_sweep_lease(&self.lease, &self.holder, self.lease_ms).await? {
+        let Lease::Db { name, holder, ms, last_renew } = &mut self.lease else {
+            return Ok(());
+        };
+        if last_renew.elapsed() >= Duration::from_millis(u64::try_from(*ms / 3).unwrap_or(1000)) {
+            if !self.app.db.renew_sweep_lease(name, holder, *ms).await? {
                 return Err(SweepError::LeaseLost);
             }
-            self.last_renew = Instant::now();
+            *last_renew = Instant::now();
         }
         Ok(())
     }
@@ -196,33 +226,22 @@ pub async fn run(app: &App, kind: SweepKind, dry_run: bool, holder: &str) -> Res
         error_messages: Vec::new(),
         notes: Vec::new(),
     };
-    let lease_ms = i64::try_from(app.cfg.sweep.lease.get().as_millis()).unwrap_or(600_000);
-    let lease = lease_name(kind);
-    if !app.db.acquire_sweep_lease(&lease, holder, lease_ms).await? {
+    let Some(lease) = Lease::acquire(app, kind, holder).await? else {
         report.outcome = "skipped".into();
         report.notes.push(format!("another {} sweep holds the lease; nothing done", kind.as_str()));
         app.metrics.sweep_runs.with_label_values(&[kind.as_str(), "skipped"]).inc();
         tracing::info!(sweep = kind.as_str(), "Another daemon is running this sweep; skipped.");
         return Ok(report);
-    }
-    let mut run = Run {
-        app,
-        holder: holder.to_owned(),
-        lease: lease.clone(),
-        lease_ms,
-        last_renew: Instant::now(),
-        report,
-        cap: app.cfg.sweep.max_deletions,
     };
+    let mut run = Run { app, lease, report, cap: app.cfg.sweep.max_deletions };
     let result = match kind {
         SweepKind::Multipart => multipart::sweep(&mut run).await,
         SweepKind::Orphans => orphans::sweep(&mut run).await,
         SweepKind::Temp => temp::sweep(&mut run).await,
     };
-    if let Err(e) = app.db.release_sweep_lease(&lease, holder).await {
-        tracing::warn!(error = %e, "Could not release the sweep lease; it expires on its own.");
-    }
-    let mut report = run.report;
+    let Run { lease, report, .. } = run;
+    lease.release(app).await;
+    let mut report = report;
     report.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
     match &result {
         Err(e) => {

@@ -27,6 +27,9 @@ impl WorkdirError {
     }
 }
 
+/// The temp sweep's lock file, in the root (see [`WorkRoot::sweep_lock`]).
+pub const SWEEP_LOCK: &str = ".sweep.lock";
+
 /// The root under which job directories are created.
 #[derive(Debug, Clone)]
 pub struct WorkRoot {
@@ -56,6 +59,9 @@ impl WorkRoot {
         let mut out = Vec::new();
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
+            if name == SWEEP_LOCK {
+                continue;
+            }
             let path = entry.path();
             // Never follow a symlink out of the temp directory.
             let is_dir = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
@@ -75,6 +81,28 @@ impl WorkRoot {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             r => r,
         }
+    }
+
+    /// Takes the temp sweep's lock (one sweep of this directory at a time); None when another
+    /// process holds it. The kernel releases it when the holder exits, however it exits.
+    /// Blocking.
+    pub fn sweep_lock(&self) -> std::io::Result<Option<File>> {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::create_dir_all(&self.root)?;
+        let path = self.root.join(SWEEP_LOCK);
+        // Read-only is enough for flock, so a lock file another user created (a root-run
+        // `uploadd sweep`) still works; never follow a link planted in its place.
+        let f = match std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .mode(0o644)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(&path)?,
+            r => r?,
+        };
+        Ok(try_lock(&f).then_some(f))
     }
 
     /// Creates and locks a fresh directory for one job attempt.

@@ -60,9 +60,7 @@ async fn crash_at(stack: Stack, point: &str) {
     assert_eq!(keys, expected, "each output exactly once in storage");
     assert_eq!(rec.outputs.len(), 3, "each output exactly once in the database");
     wait_deleted(&app, &rec.source_key, Duration::from_secs(10)).await;
-    let leftovers: Vec<_> = std::fs::read_dir(app.cfg.temp_dir())
-        .map(|rd| rd.filter_map(Result::ok).map(|e| e.file_name()).collect())
-        .unwrap_or_default();
+    let leftovers = temp_entries(&app);
     assert!(leftovers.len() <= 1, "at most the killed job's temp dir is left for the temp sweep: {leftovers:?}");
     // SIGTERM: a clean, zero exit.
     // SAFETY: signalling our own child process.

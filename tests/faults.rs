@@ -166,12 +166,9 @@ async fn account(
     let held: BTreeSet<String> = list_keys(app, &format!("{}quarantine/", env.prefix)).await.into_iter().collect();
     assert_eq!(held, quarantined, "quarantine holds exactly the infected originals");
     // No temp files left (the temp sweep clears what a killed daemon left behind).
-    let temp = app.cfg.temp_dir();
     let start = Instant::now();
     loop {
-        let left: Vec<_> = std::fs::read_dir(&temp)
-            .map(|r| r.filter_map(Result::ok).map(|e| e.file_name()).collect())
-            .unwrap_or_default();
+        let left = temp_entries(app);
         if left.is_empty() {
             break;
         }

@@ -390,3 +390,37 @@ async fn temp_sweep_removes_only_what_no_running_job_holds() {
     assert!(o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).contains("sweep orphans (dry run): success"));
 }
+
+/// Temp directories are this host's: a temp sweep killed mid-run (a daemon SIGKILLed, an OOM
+/// kill) must not stop the next one — the restarted daemon clears what the crash left at once,
+/// not after `sweep.lease`. Two at once still do not both run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_temp_sweep_killed_mid_run_does_not_block_the_next_one() {
+    require_failpoints();
+    let env = sweep_env(Stack::Embedded).await;
+    let app = env.app().await;
+    let temp = app.cfg.temp_dir();
+    let crashed: Vec<_> = (0..2).map(|n| temp.join(format!("job-crashed-1-{n}"))).collect();
+    for d in &crashed {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::write(d.join(".lock"), b"").unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let mut first = spawn_paused_sweep(
+        &env,
+        "first",
+        env.command().env("UPLOADD_FAILPOINTS", "sweep-delete=sleep(60000)").args(["sweep", "temp", "--json"]),
+    )
+    .await;
+    let second = env.command().args(["sweep", "temp", "--json"]).output().unwrap();
+    let second: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
+    assert_eq!(second["outcome"], "skipped", "one temp sweep at a time: {second}");
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(first.id() as i32, libc::SIGKILL) };
+    first.wait().unwrap();
+    let r = sweep(&app, SweepKind::Temp, false).await;
+    assert_eq!((r.outcome.as_str(), r.removed), ("success", 2), "{r:#?}");
+    assert!(crashed.iter().all(|d| !d.exists()));
+    let left: Vec<_> = std::fs::read_dir(&temp).unwrap().filter_map(Result::ok).map(|e| e.file_name()).collect();
+    assert!(left.iter().all(|n| n.to_string_lossy().starts_with('.')), "only the sweep's own lock file: {left:?}");
+}

@@ -339,7 +339,7 @@ async fn a_transcode_past_its_time_limit_is_killed_and_recorded() {
     let temp = app.cfg.temp_dir();
     let ps = std::process::Command::new("pgrep").arg("-f").arg(temp.display().to_string()).output().unwrap();
     assert!(String::from_utf8_lossy(&ps.stdout).trim().is_empty(), "an ffmpeg process survived its limit");
-    assert_eq!(std::fs::read_dir(&temp).unwrap().count(), 0, "temp files removed");
+    assert_eq!(temp_entries(&app), Vec::<std::ffi::OsString>::new(), "temp files removed");
     worker.shutdown().await;
 }
 

@@ -1,7 +1,8 @@
 //! The temp sweep: job directories no running job holds (their `flock` died with a crashed
 //! process) and the store's stale partial writes. A live job's directory is never touched,
 //! whatever its age. Job directories belong to `workdir`, partial writes to `storage`: this
-//! sweep only decides, each of them removes its own.
+//! sweep only decides, each of them removes its own. One run at a time per temp directory
+//! (its `flock`, not a database lease: a killed run must not block the restarted daemon).
 
 use super::{Run, SweepError};
 use crate::storage::StorageError;
@@ -25,6 +26,7 @@ pub(super) async fn sweep(run: &mut Run<'_>) -> Result<(), SweepError> {
             run.keep(if dir.is_job_dir { "held by a running job or too young" } else { "not a job directory" });
             continue;
         }
+        crate::failpoint::hit("sweep-delete").await;
         let (w, name) = (workdir.clone(), dir.name.clone());
         let remove = async move {
             tokio::task::spawn_blocking(move || w.remove_job_dir(&name))

@@ -515,3 +515,14 @@ pub fn python(code: &str, args: &[&str]) -> String {
     assert!(o.status.success(), "python failed: {}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
+
+/// What is left in the temp directory: job directories and strays, not the temp sweep's own
+/// lock file.
+pub fn temp_entries(app: &App) -> Vec<std::ffi::OsString> {
+    std::fs::read_dir(app.cfg.temp_dir())
+        .map(|rd| rd.filter_map(Result::ok).map(|e| e.file_name()).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| n != uploadd::workdir::SWEEP_LOCK)
+        .collect()
+}
