@@ -98,6 +98,12 @@ reference(save('grid.heic', photo().resize((1100, 700), Image.NEAREST), quality=
 pillow_heif.options.GRID_TILE_SIZE = 0
 ex = Image.Exif(); ex[0x0112] = 6
 reference(save('irot-and-exif-6.heic', photo(), quality=95, exif=ex.tobytes()))
+# Odd sizes: HEVC codes even sizes only, so libheif pads the picture and crops it back with a
+# clean aperture (`clap`), before or after the rotation.
+reference(save('odd.heic', photo(101, 77), quality=95))
+reference(save('odd-alpha.heic', photo(101, 77, alpha=True), quality=95))
+reference(save('odd-irot.heic', photo(101, 77), quality=95, exif=ex.tobytes()))
+reference(save('odd.avif', photo(101, 77), quality=95))
 
 # EXIF orientation 1-8 in JPEG and WebP.
 for o in range(1, 9):
@@ -161,6 +167,10 @@ fn cases() -> Vec<(String, f64, u8)> {
         ("grey-10bit.heic", 3.0, 24),
         ("grid.heic", 3.0, 64),
         ("irot-and-exif-6.heic", 3.0, 48),
+        ("odd.heic", 3.0, 48),
+        ("odd-alpha.heic", 3.0, 48),
+        ("odd-irot.heic", 3.0, 64),
+        ("odd.avif", 3.0, 96),
         ("grey-16bit.png", 0.0, 0),
         ("palette-trns.png", 0.5, 4),
         ("grey-alpha.png", 0.5, 4),

@@ -1,7 +1,7 @@
 //! HEIC and AVIF stills. Two halves, in two processes:
 //!
 //! - In the daemon: [`probe_file`] reads the HEIF header boxes (`ftyp`, `meta`: the primary
-//!   item, its `ispe` size, `irot`/`imir` transforms, `colr` profile, alpha, grid tiles) with
+//!   item, its `ispe` size, `clap`/`irot`/`imir` transforms, `colr` profile, alpha, grid tiles) with
 //!   bounds-checked safe Rust, so the profile's limits apply before any decoder runs; and
 //!   [`read_decoded`] takes the child's raw pixels back.
 //! - In the sandboxed child (`uploadd heif-decode`, spawned through `process.rs` with a time,
@@ -43,6 +43,33 @@ pub struct HeifHeader {
     pub icc: Option<Vec<u8>>,
     /// `colr`/`nclx`: colour primaries, transfer, matrix, full range.
     pub nclx: Option<(u16, u16, u16, bool)>,
+    /// The clean aperture (`clap`), in the stored frame: what libheif crops the picture to.
+    /// HEVC codes even sizes only, so libheif writes a 101×77 photo as 102×78 plus a `clap`.
+    pub cropped: Option<(u32, u32)>,
+}
+
+impl HeifHeader {
+    /// The size of the decoded image: cropped, then turned.
+    pub fn upright(&self) -> (u32, u32) {
+        let (w, h) = self.cropped.unwrap_or((self.width, self.height));
+        if self.rotation % 2 == 1 { (h, w) } else { (w, h) }
+    }
+}
+
+/// A `clap` box's clean width and height, rounded as libheif rounds them
+/// (`(n + d/2) / d`), checked against the frame it applies to.
+fn clean_aperture(body: &[u8], frame: (u32, u32)) -> Result<(u32, u32), MediaError> {
+    let mut c = Cursor(body, 0);
+    let (Some(wn), Some(wd), Some(hn), Some(hd)) = (c.u32(), c.u32(), c.u32(), c.u32()) else {
+        return Err(corrupt("short clap"));
+    };
+    let round = |n: u32, d: u32| (d != 0).then(|| (u64::from(n) + u64::from(d / 2)) / u64::from(d));
+    match (round(wn, wd), round(hn, hd)) {
+        (Some(w), Some(h)) if w >= 1 && h >= 1 && w <= u64::from(frame.0) && h <= u64::from(frame.1) => {
+            Ok((w as u32, h as u32))
+        }
+        _ => Err(corrupt(&format!("a clap of {wn}/{wd}×{hn}/{hd} for a {}×{} picture", frame.0, frame.1))),
+    }
 }
 
 /// A box: its type and the byte range of its body within the buffer.
@@ -213,6 +240,18 @@ pub fn parse_meta(meta: &[u8]) -> Result<HeifHeader, MediaError> {
                 h.height = c.u32().ok_or_else(|| corrupt("ispe"))?;
             }
             b"irot" => h.rotation = c.u8().ok_or_else(|| corrupt("irot"))? & 3,
+            // Transforms apply in the order they are associated: a crop after a quarter turn
+            // is expressed in the turned frame.
+            b"clap" => {
+                let turned = h.rotation % 2 == 1;
+                let (w, hh) = h.cropped.unwrap_or((h.width, h.height));
+                h.cropped = Some(if turned {
+                    let (cw, ch) = clean_aperture(p.body, (hh, w))?;
+                    (ch, cw)
+                } else {
+                    clean_aperture(p.body, (w, hh))?
+                });
+            }
             b"imir" => h.mirrored = true,
             b"pixi" => {
                 c.1 = 4;
@@ -327,8 +366,9 @@ pub fn probe_file(path: &Path, format: ImageFormat, max_pixels: u64) -> Result<I
         let (w, hh) = if h.rotation % 2 == 1 { (h.height, h.width) } else { (h.width, h.height) };
         return Err(MediaError::TooManyPixels { width: w, height: hh, limit: max_pixels });
     }
-    // libheif applies the transforms while decoding: the decoded image is already upright.
-    let (w, hh) = if h.rotation % 2 == 1 { (h.height, h.width) } else { (h.width, h.height) };
+    // libheif applies the transforms while decoding: the decoded image is already cropped and
+    // upright.
+    let (w, hh) = h.upright();
     let color = format!("{}{}", if h.has_alpha { "rgba" } else { "rgb" }, h.bits);
     let mut info = oriented_info(format, w, hh, 1, color, h.has_alpha, false).with_icc(h.icc.clone());
     if info.icc.is_none()
@@ -525,6 +565,60 @@ mod tests {
         let h = parse_meta(&meta(b"hvc1", (4032, 3024), Some(3), 0, (0, 0))).unwrap();
         assert_eq!((h.width, h.height, h.rotation, h.tiles), (4032, 3024, 3, 0));
         assert_eq!(h.item_type, "hvc1");
+    }
+
+    /// A single `hvc1` image of `size` with `props` (kind, body) associated in that order.
+    fn with_props(size: (u32, u32), props: &[(&[u8; 4], Vec<u8>)]) -> Vec<u8> {
+        let mut m = vec![0, 0, 0, 0];
+        m.extend(full(b"pitm", 0, 0, &1u16.to_be_bytes()));
+        let mut iinf = 1u16.to_be_bytes().to_vec();
+        iinf.extend(full(b"infe", 2, 0, &[0, 1, 0, 0, b'h', b'v', b'c', b'1']));
+        m.extend(full(b"iinf", 0, 0, &iinf));
+        let mut ispe = size.0.to_be_bytes().to_vec();
+        ispe.extend_from_slice(&size.1.to_be_bytes());
+        let mut ipco = full(b"ispe", 0, 0, &ispe);
+        let mut assoc = vec![0x81u8];
+        for (i, (kind, body)) in props.iter().enumerate() {
+            ipco.extend(boxed(kind, body));
+            assoc.push(0x82 + i as u8);
+        }
+        let mut ipma = 1u32.to_be_bytes().to_vec();
+        ipma.extend_from_slice(&1u16.to_be_bytes());
+        ipma.push(assoc.len() as u8);
+        ipma.extend_from_slice(&assoc);
+        let mut iprp = boxed(b"ipco", &ipco);
+        iprp.extend(full(b"ipma", 0, 0, &ipma));
+        m.extend(boxed(b"iprp", &iprp));
+        m
+    }
+
+    /// A `clap` body: width/1, height/1, centred (offsets 0/1).
+    fn clap(w: u32, h: u32) -> Vec<u8> {
+        [w, 1, h, 1, 0, 1, 0, 1].iter().flat_map(|v| v.to_be_bytes()).collect()
+    }
+
+    #[test]
+    fn a_clean_aperture_crops_the_size_in_the_frame_it_follows() {
+        // libheif pads 101×77 to 102×78 for HEVC and crops back with `clap`.
+        let h = parse_meta(&with_props((102, 78), &[(b"clap", clap(101, 77))])).unwrap();
+        assert_eq!((h.width, h.height, h.cropped), (102, 78, Some((101, 77))));
+        // Before a quarter turn, the crop is in the stored frame; after it, in the turned one.
+        let before = parse_meta(&with_props((102, 78), &[(b"clap", clap(101, 77)), (b"irot", vec![1])])).unwrap();
+        assert_eq!(before.cropped, Some((101, 77)));
+        assert_eq!(before.upright(), (77, 101));
+        let after = parse_meta(&with_props((102, 78), &[(b"irot", vec![1]), (b"clap", clap(77, 101))])).unwrap();
+        assert_eq!(after.upright(), (77, 101));
+        // Rounded as libheif rounds a fraction: 201/2 = 100.5 → 101.
+        let half: Vec<u8> = [201u32, 2, 77, 1, 0, 1, 0, 1].iter().flat_map(|v| v.to_be_bytes()).collect();
+        assert_eq!(parse_meta(&with_props((102, 78), &[(b"clap", half)])).unwrap().upright(), (101, 77));
+        // A crop larger than the picture, empty, or with a zero denominator is corrupt.
+        for bad in
+            [clap(103, 77), clap(0, 77), [101u32, 0, 77, 1, 0, 1, 0, 1].iter().flat_map(|v| v.to_be_bytes()).collect()]
+        {
+            let e = parse_meta(&with_props((102, 78), &[(b"clap", bad)])).unwrap_err();
+            assert!(e.to_string().contains("clap"), "{e}");
+        }
+        assert!(parse_meta(&with_props((102, 78), &[(b"clap", vec![0; 7])])).is_err(), "short clap");
     }
 
     #[test]
