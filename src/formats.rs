@@ -69,6 +69,18 @@ pub enum ImageFormat {
 }
 
 impl ImageFormat {
+    /// The format's usual name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            ImageFormat::Jpeg => "JPEG",
+            ImageFormat::Png => "PNG",
+            ImageFormat::Webp => "WebP",
+            ImageFormat::Gif => "GIF",
+            ImageFormat::Heic => "HEIC",
+            ImageFormat::Avif => "AVIF",
+        }
+    }
+
     /// Formats decoded by libheif in a sandboxed child process (`uploadd heif-decode`).
     pub fn is_heif(self) -> bool {
         matches!(self, ImageFormat::Heic | ImageFormat::Avif)

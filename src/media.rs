@@ -9,7 +9,9 @@
 //! encoded by libjpeg-turbo / libwebp / `image`'s PNG encoder. No output carries metadata.
 //!
 //! Safety: limits are checked from the header before any pixel buffer is allocated, and every
-//! decoder error is a [`MediaError::Corrupt`], never a panic.
+//! decoder error is a [`MediaError::Corrupt`], never a panic: the pure-Rust decoders (`image`,
+//! `png`, `gif`, `image-webp`) run inside [`guarded`], so one that panics on hostile bytes makes
+//! the file corrupt instead of failing the job attempt after attempt.
 
 pub mod animation;
 pub mod colour;
@@ -65,6 +67,22 @@ pub enum MediaError {
     /// Encoding an output failed (a bug or an impossible size), not the input's fault.
     #[error("encoding the {variant} variant failed: {message}")]
     Encode { variant: String, message: String },
+}
+
+/// Runs a decoder over the upload's bytes. A panic inside it (image-webp 0.2.4 indexes past its
+/// alpha buffer when a frame's VP8 header is taller than its `ANMF`) is the file's doing — the
+/// same bytes would panic on every retry — so it becomes [`MediaError::Corrupt`] with a fixed
+/// message (the panic text is logged, not handed to producers).
+pub(crate) fn guarded<T>(decoder: &str, f: impl FnOnce() -> Result<T, MediaError>) -> Result<T, MediaError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        tracing::warn!(decoder, panic = %msg, "A decoder panicked on an upload's bytes; the file is corrupt.");
+        Err(MediaError::Corrupt(format!("the {decoder} decoder failed on this file")))
+    })
 }
 
 /// One encoded output.

@@ -32,6 +32,10 @@ pub struct AnimationFacts {
 
 /// Frames of an animatable file, from its headers only (`None`: not an animatable format).
 pub fn count_frames(path: &Path, format: ImageFormat) -> Result<Option<u32>, MediaError> {
+    super::guarded(format.name(), || count(path, format))
+}
+
+fn count(path: &Path, format: ImageFormat) -> Result<Option<u32>, MediaError> {
     let io = |e: std::io::Error| MediaError::Io(e.to_string());
     let f = std::fs::File::open(path).map_err(io)?;
     match format {
@@ -152,8 +156,29 @@ fn png_canvas_bytes(data: &[u8]) -> u64 {
     4 * 4 * u64::from(be(16)) * u64::from(be(20))
 }
 
-/// The frames of `data`, decoded one at a time.
+/// The frames of `data`, decoded one at a time, each inside [`super::guarded`]: the first panic
+/// ends the sequence with a corrupt-file error.
 fn frames<'a>(
+    data: &'a [u8],
+    format: ImageFormat,
+) -> Result<Box<dyn Iterator<Item = Result<Frame, MediaError>> + 'a>, MediaError> {
+    let mut inner = super::guarded(format.name(), || decoded_frames(data, format))?;
+    let mut failed = false;
+    Ok(Box::new(std::iter::from_fn(move || {
+        if failed {
+            return None;
+        }
+        match super::guarded(format.name(), || inner.next().transpose()) {
+            Ok(next) => next.map(Ok),
+            Err(e) => {
+                failed = true;
+                Some(Err(e))
+            }
+        }
+    })))
+}
+
+fn decoded_frames<'a>(
     data: &'a [u8],
     format: ImageFormat,
 ) -> Result<Box<dyn Iterator<Item = Result<Frame, MediaError>> + 'a>, MediaError> {

@@ -40,7 +40,7 @@ pub(super) fn decode(data: &[u8], info: &ImageInfo, needed: f64, recipe: &Recipe
     if info.format == ImageFormat::Png {
         return decode_png(data, max_pixels);
     }
-    decode_with_image(data, info.format, max_pixels)
+    super::guarded(info.format.name(), || decode_with_image(data, info.format, max_pixels))
 }
 
 /// PNG through the `png` crate, 16-bit samples stripped to 8 and palettes expanded while

@@ -63,8 +63,8 @@ pub fn probe(data: &[u8], format: ImageFormat, max_pixels: u64) -> Result<ImageI
         ImageFormat::Heic | ImageFormat::Avif => {
             return Err(MediaError::Unsupported("HEIC/AVIF are probed from their file".into()));
         }
-        ImageFormat::Png => probe_png(Cursor::new(data))?,
-        _ => probe_with_image(Cursor::new(data), format)?,
+        ImageFormat::Png => super::guarded("PNG", || probe_png(Cursor::new(data)))?,
+        _ => super::guarded(format.name(), || probe_with_image(Cursor::new(data), format))?,
     };
     info.animated = animated(format, data);
     if format == ImageFormat::Webp
@@ -81,11 +81,12 @@ pub fn probe_file(path: &Path, format: ImageFormat, max_pixels: u64) -> Result<I
         ImageFormat::Jpeg => probe_jpeg_file(path)?,
         ImageFormat::Heic | ImageFormat::Avif => return super::heif::probe_file(path, format, max_pixels),
         ImageFormat::Png => {
-            probe_png(BufReader::new(std::fs::File::open(path).map_err(|e| MediaError::Io(e.to_string()))?))?
+            let f = std::fs::File::open(path).map_err(|e| MediaError::Io(e.to_string()))?;
+            super::guarded("PNG", || probe_png(BufReader::new(f)))?
         }
         _ => {
             let f = std::fs::File::open(path).map_err(|e| MediaError::Io(e.to_string()))?;
-            probe_with_image(BufReader::new(f), format)?
+            super::guarded(format.name(), || probe_with_image(BufReader::new(f), format))?
         }
     };
     let mut head = Vec::with_capacity(32);

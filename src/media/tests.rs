@@ -178,3 +178,33 @@ fn truncated_files_are_corrupt() {
 fn recipe(variants: &[VariantSpec], background: [u8; 3], max_pixels: u64) -> Recipe {
     Recipe { variants: variants.to_vec(), background, max_pixels, ..Recipe::images(&Profile::default()) }
 }
+
+/// A three-frame animated WebP with alpha whose last VP8 frame claims one row more than its
+/// `ANMF` frame: image-webp 0.2.4 indexes past its alpha buffer on it (found by mutating an
+/// animation).
+fn webp_with_an_oversized_frame() -> Vec<u8> {
+    let mut enc = webp::AnimEncoder::new(40, 30, 80.0, 4).unwrap();
+    for i in 0..3u8 {
+        let px: Vec<u8> =
+            (0..40 * 30).flat_map(|p| [(p % 40 * 6) as u8, i * 80, (p / 40 * 8) as u8, (p % 7 * 30) as u8]).collect();
+        enc.add(&Raster::new(px, 40, 30, 4).unwrap(), 100).unwrap();
+    }
+    let mut data = enc.finish().unwrap();
+    let start = data.windows(3).rposition(|w| w == [0x9d, 0x01, 0x2a]).expect("a VP8 key frame");
+    let h = u16::from_le_bytes([data[start + 5], data[start + 6]]);
+    data[start + 5..start + 7].copy_from_slice(&(h + 1).to_le_bytes());
+    data
+}
+
+#[test]
+fn a_decoder_that_panics_on_hostile_bytes_makes_a_corrupt_file_not_a_crash() {
+    let data = webp_with_an_oversized_frame();
+    let recipe = Recipe::images(&Profile::default());
+    let mut info = probe(&data, ImageFormat::Webp, recipe.max_pixels).unwrap();
+    info.frames = Some(3);
+    info.animation = animation::decide(&info, &recipe);
+    assert!(info.animation.as_ref().is_some_and(|a| a.animated_output), "{:?}", info.animation);
+    let e = render(&data, &info, &recipe).unwrap_err();
+    assert!(matches!(e, MediaError::Corrupt(_)), "{e}");
+    assert!(e.to_string().contains("WebP decoder failed"), "{e}");
+}
