@@ -236,20 +236,9 @@ fn render_jpeg_rows(path: &std::path::Path, info: &ImageInfo, recipe: &Recipe) -
     })
 }
 
-/// What the outputs' colours need: a conversion to sRGB (RGB images tagged with another
-/// profile, unless the profile keeps colours) and the profile to embed (`colour = "keep"`).
-/// CMYK images were converted while decoding.
+/// What the outputs' colours need: see [`colour::plan`].
 fn colour_plan<'a>(info: &'a ImageInfo, recipe: &Recipe) -> (Option<colour::ToSrgb>, Option<&'a [u8]>) {
-    let Some(icc) = info.icc.as_deref() else {
-        return (None, None);
-    };
-    if colour::is_cmyk(icc) {
-        return (None, None);
-    }
-    match recipe.colour {
-        Colour::Keep => (None, Some(icc)),
-        Colour::Srgb => (colour::rgb_to_srgb(icc), None),
-    }
+    colour::plan(info.icc.as_deref(), colour::Model::of(&info.color), recipe.colour)
 }
 
 /// Rows decoded per strip: the resizer recomputes its weights per call, so strips are tall

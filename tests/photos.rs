@@ -56,14 +56,20 @@ def reference(path, im=None, convert=True):
             im = ImageOps.exif_transpose(im)
     icc = im.info.get('icc_profile')
     alpha = im.mode in ('RGBA', 'LA', 'PA') or (im.mode == 'P' and 'transparency' in im.info)
-    if convert and icc and im.mode in ('RGB', 'RGBA', 'CMYK'):
-        # What the pixels look like unconverted: the conversion must move the output away
-        # (an sRGB profile moves nothing).
-        if 'srgb' not in path:
-            im.convert('RGBA' if alpha else 'RGB').save(path + '.raw.png')
+    if convert and icc and im.mode in ('RGB', 'RGBA', 'CMYK', 'L'):
         src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         mode = 'RGBA' if im.mode == 'RGBA' else 'RGB'
-        im = ImageCms.profileToProfile(im, src, SRGB, renderingIntent=0, outputMode=mode)
+        try:
+            converted = ImageCms.profileToProfile(im, src, SRGB, renderingIntent=0, outputMode=mode)
+        except ImageCms.PyCMSError:
+            # A profile that does not fit the pixels (RGB profile, CMYK data): ignored, as
+            # LittleCMS, libvips and browsers ignore it.
+            converted = None
+        # What the pixels look like unconverted: the conversion must move the output away
+        # (an sRGB profile moves nothing).
+        if converted is not None and 'srgb' not in path:
+            im.convert('RGBA' if alpha else 'RGB').save(path + '.raw.png')
+        im = converted or im
     im.convert('RGBA' if alpha else 'RGB').save(path + '.ref.png')
 
 def save(name, img, **kw):
@@ -78,6 +84,13 @@ for name, kw in [('p3.jpg', dict(quality=95, icc_profile=p3)), ('p3.png', dict(i
                  ('p3.heic', dict(quality=95, icc_profile=p3))]:
     reference(save(name, photo(), **kw))
 reference(save('cmyk.jpg', photo().convert('CMYK'), quality=95, icc_profile=cmyk_icc))
+# Grey images with a grey profile (Photoshop's "Dot Gain 20%" and "Gray Gamma" are of this
+# kind; Artifex's linear "PS Gray" moves mid-grey by ~60 levels): converted like RGB ones.
+grey_icc = open('/usr/share/color/icc/ghostscript/ps_gray.icc', 'rb').read()
+reference(save('grey-tagged.jpg', photo().convert('L'), quality=95, icc_profile=grey_icc))
+reference(save('grey-tagged.png', photo().convert('L'), icc_profile=grey_icc))
+# A profile of the wrong kind for the pixels is ignored: an RGB profile on CMYK inks.
+reference(save('cmyk-rgb-profile.jpg', photo().convert('CMYK'), quality=95, icc_profile=adobe))
 # "keep": the P3 photo's own colours, unconverted.
 reference(f'{out}/p3.png', Image.open(f'{out}/p3.png'), convert=False)
 import shutil; shutil.copy(f'{out}/p3.png.ref.png', f'{out}/p3-kept.ref.png')
@@ -157,6 +170,9 @@ fn cases() -> Vec<(String, f64, u8)> {
         // differently (LittleCMS's own perceptual and relative renderings differ by 4.7 levels
         // on this image); a naive CMYK→RGB is ~30 levels off.
         ("cmyk.jpg", 5.0, 48),
+        ("grey-tagged.jpg", 1.0, 40),
+        ("grey-tagged.png", 0.5, 4),
+        ("cmyk-rgb-profile.jpg", 1.0, 40),
         ("p3.heic", 3.0, 48),
         ("plain.heic", 3.0, 48),
         ("alpha.heic", 3.0, 48),
@@ -295,7 +311,7 @@ async fn phone_and_camera_photos_match_pillow_upright_and_in_srgb() {
         assert_placeholders(rec.placeholders.as_ref().unwrap_or_else(|| panic!("{name}: no placeholders")));
     }
     assert!(failures.is_empty(), "outputs differ from Pillow's:\n{}", failures.join("\n"));
-    assert_eq!(converted, 6, "P3 JPEG/PNG/WebP/HEIC, Adobe RGB, CMYK: each converted");
+    assert_eq!(converted, 8, "P3 JPEG/PNG/WebP/HEIC, Adobe RGB, CMYK, grey JPEG/PNG: each converted");
 
     // The facts say what the header said.
     assert_eq!(facts["p3.jpg"]["color_profile"], "Display P3", "{}", facts["p3.jpg"]);

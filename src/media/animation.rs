@@ -220,10 +220,7 @@ fn decoded_frames<'a>(
 pub fn render_webp(data: &[u8], info: &ImageInfo, recipe: &Recipe) -> Result<Vec<Rendered>, MediaError> {
     let variants: Vec<_> = recipe.variants.iter().filter(|v| v.format == OutputFormat::Webp).cloned().collect();
     let (plans, _) = plan_all(info, &variants);
-    let to_srgb = match (&info.icc, recipe.colour) {
-        (Some(icc), crate::config::Colour::Srgb) => colour::rgb_to_srgb(icc),
-        _ => None,
-    };
+    let (to_srgb, embed) = colour::plan(info.icc.as_deref(), colour::Model::of(&info.color), recipe.colour);
     let mut encoders = Vec::with_capacity(variants.len());
     for (v, p) in variants.iter().zip(&plans) {
         let (w, h) = if info.transposed() { (p.out_h, p.out_w) } else { (p.out_w, p.out_h) };
@@ -261,9 +258,9 @@ pub fn render_webp(data: &[u8], info: &ImageInfo, recipe: &Recipe) -> Result<Vec
     for (enc, v) in encoders.into_iter().zip(&variants) {
         let (width, height) = enc.size();
         let data = enc.finish().map_err(|message| MediaError::Encode { variant: v.name.clone(), message })?;
-        let data = match (&info.icc, recipe.colour) {
-            (Some(icc), crate::config::Colour::Keep) => colour::embed(data, OutputFormat::Webp, icc),
-            _ => data,
+        let data = match embed {
+            Some(icc) => colour::embed(data, OutputFormat::Webp, icc),
+            None => data,
         };
         out.push(Rendered { name: v.name.clone(), format: OutputFormat::Webp, width, height, data });
     }

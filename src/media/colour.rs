@@ -23,15 +23,66 @@ pub const MAX_ICC_BYTES: usize = 4 << 20;
 type Transform = Arc<dyn TransformExecutor<u8> + Send + Sync>;
 
 /// How an image's pixels must be converted to reach sRGB.
-pub struct ToSrgb {
-    profile: ColorProfile,
-    rgb: OnceLock<Option<Transform>>,
-    rgba: OnceLock<Option<Transform>>,
+pub struct ToSrgb(Conversion);
+
+enum Conversion {
+    /// An RGB profile: a transform per layout, built on first use.
+    Rgb { profile: Box<ColorProfile>, rgb: OnceLock<Option<Transform>>, rgba: OnceLock<Option<Transform>> },
+    /// A grey profile on grey pixels (decoded as R = G = B): one tone curve, applied per channel.
+    Grey { curve: Box<[u8; 256]> },
 }
 
 impl std::fmt::Debug for ToSrgb {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ToSrgb").field("color_space", &self.profile.color_space).finish()
+        let kind = match &self.0 {
+            Conversion::Rgb { .. } => "rgb",
+            Conversion::Grey { .. } => "grey",
+        };
+        f.debug_struct("ToSrgb").field("profile", &kind).finish()
+    }
+}
+
+/// What an image's pixels are, from its header's colour type (`l8`, `la16`, `rgb8`, `cmyk`…).
+/// A profile of another kind does not describe them and is ignored, as LittleCMS, libvips and
+/// browsers ignore it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Model {
+    Grey,
+    Rgb,
+    Cmyk,
+}
+
+impl Model {
+    pub fn of(color: &str) -> Model {
+        if color.starts_with("cmyk") || color == "ycck" {
+            Model::Cmyk
+        } else if color.starts_with('l') {
+            Model::Grey
+        } else {
+            Model::Rgb
+        }
+    }
+}
+
+/// What an image's outputs need: a conversion to sRGB, and the profile to embed instead
+/// (`colour = "keep"`). RGB profiles apply to RGB and grey pixels (grey is decoded as RGB),
+/// grey profiles to grey pixels only; CMYK images were converted while decoding. With `keep`,
+/// an RGB profile travels with the outputs; a grey one cannot (the outputs are RGB), so its
+/// image is converted.
+pub fn plan(icc: Option<&[u8]>, model: Model, colour: crate::config::Colour) -> (Option<ToSrgb>, Option<&[u8]>) {
+    let Some(icc) = icc else {
+        return (None, None);
+    };
+    let Some(profile) = parse(icc) else {
+        return (None, None);
+    };
+    match (profile.color_space, model) {
+        (DataColorSpace::Rgb, Model::Rgb | Model::Grey) => match colour {
+            crate::config::Colour::Keep => (None, Some(icc)),
+            crate::config::Colour::Srgb => (rgb(profile), None),
+        },
+        (DataColorSpace::Gray, Model::Grey) => (grey(&profile), None),
+        _ => (None, None),
     }
 }
 
@@ -64,11 +115,14 @@ pub fn is_cmyk(icc: &[u8]) -> bool {
 /// The conversion an RGB image tagged with `icc` needs, or `None` when there is nothing to do:
 /// an unreadable or non-RGB profile (treated as untagged), or one that is effectively sRGB.
 pub fn rgb_to_srgb(icc: &[u8]) -> Option<ToSrgb> {
-    let profile = parse(icc)?;
+    rgb(parse(icc)?)
+}
+
+fn rgb(profile: ColorProfile) -> Option<ToSrgb> {
     if profile.color_space != DataColorSpace::Rgb {
         return None;
     }
-    let t = ToSrgb { profile, rgb: OnceLock::new(), rgba: OnceLock::new() };
+    let t = ToSrgb(Conversion::Rgb { profile: Box::new(profile), rgb: OnceLock::new(), rgba: OnceLock::new() });
     let probe = t.transform(3)?;
     // A 5×5×5 grid through the transform: if nothing moves by more than one level, the
     // profile is sRGB in all but name and the image is left alone.
@@ -87,12 +141,32 @@ pub fn rgb_to_srgb(icc: &[u8]) -> Option<ToSrgb> {
     (!identity).then_some(t)
 }
 
+/// A grey profile's tone curve to sRGB (its 256 grey levels through the profile), or `None`
+/// when it moves no level by more than one.
+fn grey(profile: &ColorProfile) -> Option<ToSrgb> {
+    let t = profile
+        .create_transform_8bit(Layout::Gray, &ColorProfile::new_srgb(), Layout::Rgb, TransformOptions::default())
+        .ok()?;
+    let levels: Vec<u8> = (0..=255).collect();
+    let mut out = vec![0u8; 256 * 3];
+    t.transform(&levels, &mut out).ok()?;
+    let mut curve = Box::new([0u8; 256]);
+    for (c, rgb) in curve.iter_mut().zip(out.chunks_exact(3)) {
+        // The neutral axis: R = G = B up to rounding; green carries most of the luminance.
+        *c = rgb[1];
+    }
+    let identity = curve.iter().zip(0u8..=255).all(|(c, v)| c.abs_diff(v) <= 1);
+    (!identity).then(|| ToSrgb(Conversion::Grey { curve }))
+}
+
 impl ToSrgb {
     fn transform(&self, channels: u8) -> Option<Transform> {
-        let (cell, layout) = if channels == 4 { (&self.rgba, Layout::Rgba) } else { (&self.rgb, Layout::Rgb) };
+        let Conversion::Rgb { profile, rgb, rgba } = &self.0 else {
+            return None;
+        };
+        let (cell, layout) = if channels == 4 { (rgba, Layout::Rgba) } else { (rgb, Layout::Rgb) };
         cell.get_or_init(|| {
-            let t = self
-                .profile
+            let t = profile
                 .create_transform_8bit(layout, &ColorProfile::new_srgb(), layout, TransformOptions::default())
                 .ok()?;
             Some(t as Transform)
@@ -101,7 +175,16 @@ impl ToSrgb {
     }
 
     /// Converts `r` (RGB8 or straight-alpha RGBA8) to sRGB.
-    pub fn apply(&self, r: Raster) -> Result<Raster, MediaError> {
+    pub fn apply(&self, mut r: Raster) -> Result<Raster, MediaError> {
+        if let Conversion::Grey { curve } = &self.0 {
+            let channels = usize::from(r.channels);
+            for px in r.pixels.chunks_exact_mut(channels) {
+                for v in px.iter_mut().take(3) {
+                    *v = curve[usize::from(*v)];
+                }
+            }
+            return Ok(r);
+        }
         let t = self
             .transform(r.channels)
             .ok_or_else(|| MediaError::Unsupported("the image's colour profile cannot be converted".into()))?;
@@ -341,6 +424,34 @@ mod tests {
         // A less saturated P3 green becomes a *more* saturated sRGB green (the point of it).
         let g = t.apply(Raster::new(vec![100, 200, 100, 255], 1, 1, 4).unwrap()).unwrap();
         assert!(g.pixels[0] < 100 && g.pixels[1] >= 200 && g.pixels[3] == 255, "{:?}", g.pixels);
+    }
+
+    #[test]
+    fn a_profile_applies_only_to_pixels_of_its_kind() {
+        use crate::config::Colour::{Keep, Srgb};
+        let (p3, linear_grey) = (p3(), ColorProfile::new_gray_with_gamma(1.0).encode().unwrap());
+        assert_eq!(Model::of("l8"), Model::Grey);
+        assert_eq!(Model::of("la16"), Model::Grey);
+        assert_eq!(Model::of("rgba8"), Model::Rgb);
+        assert_eq!(Model::of("ycck"), Model::Cmyk);
+        // RGB profile: RGB and grey pixels converted (or kept), CMYK inks never.
+        assert!(matches!(plan(Some(&p3), Model::Rgb, Srgb), (Some(_), None)));
+        assert!(matches!(plan(Some(&p3), Model::Grey, Srgb), (Some(_), None)));
+        assert!(matches!(plan(Some(&p3), Model::Rgb, Keep), (None, Some(_))));
+        assert!(matches!(plan(Some(&p3), Model::Cmyk, Srgb), (None, None)));
+        assert!(matches!(plan(Some(&p3), Model::Cmyk, Keep), (None, None)));
+        // Grey profile: grey pixels only, converted even with `keep` (the outputs are RGB).
+        assert!(matches!(plan(Some(&linear_grey), Model::Rgb, Srgb), (None, None)));
+        assert!(matches!(plan(Some(&linear_grey), Model::Grey, Keep), (Some(_), None)));
+        let (t, _) = plan(Some(&linear_grey), Model::Grey, Srgb);
+        let t = t.expect("a linear grey needs converting");
+        // Linear mid-grey is sRGB's ~188; black and white stay; alpha is untouched.
+        let r = t.apply(Raster::new(vec![0, 0, 0, 9, 128, 128, 128, 9, 255, 255, 255, 9], 3, 1, 4).unwrap()).unwrap();
+        assert_eq!(&r.pixels[..4], &[0, 0, 0, 9]);
+        assert!(r.pixels[4..7].iter().all(|v| v.abs_diff(188) <= 2) && r.pixels[7] == 9, "{:?}", r.pixels);
+        assert_eq!(&r.pixels[8..], &[255, 255, 255, 9]);
+        assert!(matches!(plan(None, Model::Grey, Srgb), (None, None)));
+        assert!(matches!(plan(Some(b"junk"), Model::Grey, Srgb), (None, None)));
     }
 
     #[test]
