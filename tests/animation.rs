@@ -193,6 +193,18 @@ def apng(depth, seqs):
 open(f'{out}/apng16.png', 'wb').write(apng(16, range(5)))
 open(f'{out}/badseq.png', 'wb').write(apng(8, [0, 1, 2, 3, 9]))
 open(f'{out}/goodseq.png', 'wb').write(apng(8, range(5)))
+# A GIF cut off inside its third frame's data, as a partial download leaves it.
+from PIL import Image
+import io, random
+random.seed(7)
+gif = io.BytesIO()
+noisy = lambda rgb: Image.frombytes('RGB', (32, 24), bytes(c if random.random() < 0.9 else 255 - c for _ in range(32 * 24) for c in rgb))
+frames = [noisy(rgb) for rgb in [(220, 30, 30), (30, 30, 220), (30, 200, 30)]]
+frames[0].save(gif, format='GIF', save_all=True, append_images=frames[1:], duration=100, loop=0)
+data = gif.getvalue()
+third = data.rindex(b'\x2c\x00\x00\x00\x00')
+open(f'{out}/truncated.gif', 'wb').write(data[:third + 40])
+check = Image.open(f'{out}/truncated.gif'); check.load()
 "#;
 
 /// An animation that cannot be decoded frame by frame used to make the whole upload `rejected`
@@ -225,6 +237,14 @@ async fn an_animation_whose_frames_cannot_be_decoded_keeps_its_first_frame() {
             assert!(p[0] > 180 && p[1] < 80 && p[2] < 80, "{name}: the first frame (red): {p:?}");
         }
     }
+    // Cut off inside a later frame: the complete frames are counted and the first one is the
+    // image (it used to be `rejected`: "GIF: truncated"), as in Pillow and browsers.
+    let id = enqueue_file(&app, &dir.join("truncated.gif"), "default").await;
+    let (media, out) = outputs(&app, &id).await;
+    assert_eq!(media["frames"], 2, "{media}");
+    let img = image::load_from_memory(&out[0].1).unwrap().into_rgb8();
+    let mean = |c: usize| img.pixels().map(|p| u64::from(p[c])).sum::<u64>() / u64::from(img.width() * img.height());
+    assert!(mean(0) > 150 && mean(2) < 100, "the first frame (red): {} {} {}", mean(0), mean(1), mean(2));
     worker.shutdown().await;
 }
 

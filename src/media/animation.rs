@@ -63,45 +63,53 @@ fn gif_frames(mut r: impl Read) -> Result<u32, MediaError> {
         return Err(corrupt("no header"));
     }
     let table = |packed: u8| if packed & 0x80 != 0 { 3u64 << ((packed & 7) + 1) } else { 0 };
-    skip(&mut r, table(head[10]))?;
+    if !skip(&mut r, table(head[10]))? {
+        return Err(corrupt("truncated colour table"));
+    }
+    // Cut off anywhere after that (a partial download): the complete frames count, and whether
+    // the first one is usable is the decoder's call — Pillow and browsers show what is there.
     let mut frames = 0u32;
     loop {
         let mut b = [0u8; 1];
         if r.read_exact(&mut b).is_err() {
-            // Truncated after some frames: the decoder will say whether they are usable.
             return Ok(frames);
         }
-        match b[0] {
-            0x21 => {
-                r.read_exact(&mut b).map_err(|_| corrupt("truncated extension"))?;
-                skip_sub_blocks(&mut r)?;
-            }
+        let complete = match b[0] {
+            0x21 => r.read_exact(&mut [0u8; 1]).is_ok() && skip_sub_blocks(&mut r)?,
             0x2C => {
                 let mut desc = [0u8; 9];
-                r.read_exact(&mut desc).map_err(|_| corrupt("truncated image descriptor"))?;
-                skip(&mut r, table(desc[8]) + 1)?;
-                skip_sub_blocks(&mut r)?;
-                frames = frames.saturating_add(1);
+                let complete =
+                    r.read_exact(&mut desc).is_ok() && skip(&mut r, table(desc[8]) + 1)? && skip_sub_blocks(&mut r)?;
+                frames = frames.saturating_add(u32::from(complete));
+                complete
             }
-            0x3B => return Ok(frames),
             _ => return Ok(frames),
+        };
+        if !complete {
+            return Ok(frames);
         }
     }
 }
 
-fn skip(r: &mut impl Read, n: u64) -> Result<(), MediaError> {
+/// Skips `n` bytes; `false` if the input ends first.
+fn skip(r: &mut impl Read, n: u64) -> Result<bool, MediaError> {
     let got = std::io::copy(&mut r.take(n), &mut std::io::sink()).map_err(|e| MediaError::Io(e.to_string()))?;
-    if got < n { Err(MediaError::Corrupt("GIF: truncated".into())) } else { Ok(()) }
+    Ok(got == n)
 }
 
-fn skip_sub_blocks(r: &mut impl Read) -> Result<(), MediaError> {
+/// Skips data sub-blocks up to their terminator; `false` if the input ends first.
+fn skip_sub_blocks(r: &mut impl Read) -> Result<bool, MediaError> {
     loop {
         let mut len = [0u8; 1];
-        r.read_exact(&mut len).map_err(|_| MediaError::Corrupt("GIF: truncated data".into()))?;
-        if len[0] == 0 {
-            return Ok(());
+        if r.read_exact(&mut len).is_err() {
+            return Ok(false);
         }
-        skip(r, u64::from(len[0]))?;
+        if len[0] == 0 {
+            return Ok(true);
+        }
+        if !skip(r, u64::from(len[0]))? {
+            return Ok(false);
+        }
     }
 }
 
@@ -292,9 +300,19 @@ mod tests {
         let gif = super::super::samples::gif_image(32, 16, 7);
         assert_eq!(gif_frames(&gif[..]).unwrap(), 7);
         assert!(gif_frames(&b"PNG"[..]).is_err());
-        // Cut anywhere: an error or a count, never a panic.
+        // Cut anywhere: an error before the end of the header and colour table, then the count
+        // of complete frames, growing with the cut, never a panic.
+        let mut last = 0;
         for cut in 0..gif.len() {
-            let _ = gif_frames(&gif[..cut]);
+            match gif_frames(&gif[..cut]) {
+                Ok(n) => {
+                    assert!(n >= last && n <= 7, "cut at {cut}: {n} after {last}");
+                    last = n;
+                }
+                Err(e) => assert_eq!(last, 0, "cut at {cut}: {e} after {last} frames"),
+            }
         }
+        assert_eq!(last, 7);
+        assert_eq!(gif_frames(&gif[..gif.len() - 1]).unwrap(), 7, "no trailer: every frame is complete");
     }
 }
