@@ -144,9 +144,7 @@ fn rgb(profile: ColorProfile) -> Option<ToSrgb> {
 /// A grey profile's tone curve to sRGB (its 256 grey levels through the profile), or `None`
 /// when it moves no level by more than one.
 fn grey(profile: &ColorProfile) -> Option<ToSrgb> {
-    let t = profile
-        .create_transform_8bit(Layout::Gray, &ColorProfile::new_srgb(), Layout::Rgb, TransformOptions::default())
-        .ok()?;
+    let t = to_srgb_transform(profile, Layout::Gray, Layout::Rgb)?;
     let levels: Vec<u8> = (0..=255).collect();
     let mut out = vec![0u8; 256 * 3];
     t.transform(&levels, &mut out).ok()?;
@@ -165,13 +163,7 @@ impl ToSrgb {
             return None;
         };
         let (cell, layout) = if channels == 4 { (rgba, Layout::Rgba) } else { (rgb, Layout::Rgb) };
-        cell.get_or_init(|| {
-            let t = profile
-                .create_transform_8bit(layout, &ColorProfile::new_srgb(), layout, TransformOptions::default())
-                .ok()?;
-            Some(t as Transform)
-        })
-        .clone()
+        cell.get_or_init(|| to_srgb_transform(profile, layout, layout)).clone()
     }
 
     /// Converts `r` (RGB8 or straight-alpha RGBA8) to sRGB.
@@ -216,16 +208,37 @@ pub fn icc_from_cicp(primaries: u16, transfer: u16) -> Option<Vec<u8>> {
     profile.encode().ok()
 }
 
-/// Converts CMYK pixels (4 bytes each, 0 = no ink) to sRGB RGB8 through `icc`.
+/// A transform from `profile` to sRGB, perceptual intent first, then the others: a profile may
+/// carry the tables of only some intents (LittleCMS falls back likewise).
+fn to_srgb_transform(profile: &ColorProfile, src: Layout, dst: Layout) -> Option<Transform> {
+    use moxcms::RenderingIntent as I;
+    [I::Perceptual, I::RelativeColorimetric, I::Saturation].into_iter().find_map(|rendering_intent| {
+        let options = TransformOptions { rendering_intent, ..TransformOptions::default() };
+        let t = profile.create_transform_8bit(src, &ColorProfile::new_srgb(), dst, options).ok()?;
+        Some(t as Transform)
+    })
+}
+
+/// Converts CMYK pixels (4 bytes each, 0 = no ink) to sRGB RGB8 through `icc`. A profile no
+/// transform can be built from is ignored like any unreadable one: the inks are converted
+/// naively, as an untagged CMYK JPEG's are.
 pub fn cmyk_to_srgb(icc: &[u8], cmyk: &[u8]) -> Result<Vec<u8>, MediaError> {
-    let unsupported = |m: String| MediaError::Unsupported(format!("the CMYK colour profile: {m}"));
-    let p = parse(icc).ok_or_else(|| unsupported("unreadable".into()))?;
-    let t = p
-        .create_transform_8bit(Layout::Rgba, &ColorProfile::new_srgb(), Layout::Rgb, TransformOptions::default())
-        .map_err(|e| unsupported(e.to_string()))?;
+    let Some(t) = parse(icc).and_then(|p| to_srgb_transform(&p, Layout::Rgba, Layout::Rgb)) else {
+        return Ok(naive_cmyk(cmyk));
+    };
     let mut out = vec![0u8; cmyk.len() / 4 * 3];
-    t.transform(cmyk, &mut out).map_err(|e| unsupported(e.to_string()))?;
+    t.transform(cmyk, &mut out).map_err(|e| MediaError::Unsupported(format!("the CMYK colour profile: {e}")))?;
     Ok(out)
+}
+
+/// CMYK inks to RGB without a profile: each channel is (1 − ink) × (1 − black).
+fn naive_cmyk(cmyk: &[u8]) -> Vec<u8> {
+    cmyk.chunks_exact(4)
+        .flat_map(|p| {
+            let white = 255 - u16::from(p[3]);
+            [0, 1, 2].map(|i| ((255 - u16::from(p[i])) * white / 255) as u8)
+        })
+        .collect()
 }
 
 /// The ICC profile of a JPEG: its `APP2 ICC_PROFILE` chunks, joined in sequence order. `data`
@@ -452,6 +465,38 @@ mod tests {
         assert_eq!(&r.pixels[8..], &[255, 255, 255, 9]);
         assert!(matches!(plan(None, Model::Grey, Srgb), (None, None)));
         assert!(matches!(plan(Some(b"junk"), Model::Grey, Srgb), (None, None)));
+    }
+
+    /// `profile` with each tag in `hide` renamed in the tag table (as if absent).
+    fn without_tags(profile: &[u8], hide: &[&[u8; 4]]) -> Vec<u8> {
+        let mut p = profile.to_vec();
+        let n = u32::from_be_bytes(p[128..132].try_into().unwrap()) as usize;
+        for i in 0..n {
+            let sig = 132 + 12 * i;
+            if hide.iter().any(|h| &p[sig..sig + 4] == *h) {
+                p[sig..sig + 4].copy_from_slice(b"zzzz");
+            }
+        }
+        p
+    }
+
+    #[test]
+    fn a_cmyk_profile_without_a_perceptual_table_uses_another_intent_and_an_unusable_one_is_ignored() {
+        // Ghostscript's press profile (installed with the test services, used by tests/photos.rs).
+        let path = "/usr/share/color/icc/ghostscript/default_cmyk.icc";
+        let full = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e} (run scripts/services.sh install)"));
+        let inks = [0u8, 0, 0, 0, 255, 0, 0, 0, 0, 0, 0, 255, 40, 200, 10, 30];
+        let perceptual = cmyk_to_srgb(&full, &inks).unwrap();
+        // Only the colorimetric tables left: converted through them, still a profile's colours.
+        let colorimetric = cmyk_to_srgb(&without_tags(&full, &[b"A2B0"]), &inks).unwrap();
+        assert_eq!(colorimetric.len(), 12);
+        assert!(colorimetric[..3].iter().all(|&v| v > 200), "no ink is near white: {colorimetric:?}");
+        assert!(colorimetric[9..].iter().zip(&perceptual[9..]).all(|(a, b)| a.abs_diff(*b) < 40));
+        assert_ne!(colorimetric[9..], naive_cmyk(&inks)[9..], "a profile's conversion, not the naive one");
+        // No device-to-PCS table at all: the naive conversion, not an error.
+        let none = without_tags(&full, &[b"A2B0", b"A2B1", b"A2B2"]);
+        assert_eq!(cmyk_to_srgb(&none, &inks).unwrap(), naive_cmyk(&inks));
+        assert_eq!(naive_cmyk(&inks)[..9], [255, 255, 255, 0, 255, 255, 0, 0, 0]);
     }
 
     #[test]
