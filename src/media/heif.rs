@@ -24,6 +24,10 @@ const MAX_META_BYTES: u64 = 4 << 20;
 /// The most tiles a grid may have (a 48 MP iPhone photo has 192 tiles of 512×512).
 pub const MAX_GRID_TILES: usize = 4096;
 
+/// The `auxC` types of an alpha plane (HEVC, AVC, and the MPEG-B one AVIF uses).
+const ALPHA_URNS: [&str; 3] =
+    ["urn:mpeg:hevc:2015:auxid:1", "urn:mpeg:avc:2015:auxid:1", "urn:mpeg:mpegB:cicp:systems:auxiliary:alpha"];
+
 /// Header facts of the primary image.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HeifHeader {
@@ -273,7 +277,18 @@ pub fn parse_meta(meta: &[u8]) -> Result<HeifHeader, MediaError> {
             _ => {}
         }
     }
-    h.has_alpha = refs.iter().any(|(kind, _, to)| kind == b"auxl" && to.contains(&primary));
+    // An auxiliary image is the alpha plane only if its `auxC` says so: iPhones also attach
+    // depth maps and HDR gain maps to the primary image with `auxl`.
+    let is_alpha = |item: u32| {
+        props_of(item).into_iter().any(|p| {
+            &p.kind == b"auxC" && {
+                let urn = p.body.get(4..).unwrap_or_default();
+                let urn = urn.split(|&b| b == 0).next().unwrap_or_default();
+                ALPHA_URNS.iter().any(|a| a.as_bytes() == urn)
+            }
+        })
+    };
+    h.has_alpha = refs.iter().any(|(kind, from, to)| kind == b"auxl" && to.contains(&primary) && is_alpha(*from));
     if &item_type == b"grid" {
         let tiles: Vec<u32> = refs
             .iter()
@@ -619,6 +634,34 @@ mod tests {
             assert!(e.to_string().contains("clap"), "{e}");
         }
         assert!(parse_meta(&with_props((102, 78), &[(b"clap", vec![0; 7])])).is_err(), "short clap");
+    }
+
+    /// A primary `hvc1` image (item 1) with one auxiliary image (item 2) of type `urn`.
+    fn with_aux(urn: &str) -> Vec<u8> {
+        let mut m = vec![0, 0, 0, 0];
+        m.extend(full(b"pitm", 0, 0, &1u16.to_be_bytes()));
+        let mut iinf = 2u16.to_be_bytes().to_vec();
+        iinf.extend(full(b"infe", 2, 0, &[0, 1, 0, 0, b'h', b'v', b'c', b'1']));
+        iinf.extend(full(b"infe", 2, 0, &[0, 2, 0, 0, b'h', b'v', b'c', b'1']));
+        m.extend(full(b"iinf", 0, 0, &iinf));
+        m.extend(full(b"iref", 0, 0, &boxed(b"auxl", &[0, 2, 0, 1, 0, 1])));
+        let mut ipco = full(b"ispe", 0, 0, &[0, 0, 0, 64, 0, 0, 0, 48]);
+        let mut urn = urn.as_bytes().to_vec();
+        urn.push(0);
+        ipco.extend(full(b"auxC", 0, 0, &urn));
+        let ipma = [0, 0, 0, 2, 0, 1, 1, 0x81, 0, 2, 2, 0x81, 0x82];
+        let mut iprp = boxed(b"ipco", &ipco);
+        iprp.extend(full(b"ipma", 0, 0, &ipma));
+        m.extend(boxed(b"iprp", &iprp));
+        m
+    }
+
+    #[test]
+    fn only_an_alpha_plane_makes_alpha_not_a_depth_map_or_gain_map() {
+        assert!(parse_meta(&with_aux("urn:mpeg:hevc:2015:auxid:1")).unwrap().has_alpha);
+        assert!(parse_meta(&with_aux("urn:mpeg:mpegB:cicp:systems:auxiliary:alpha")).unwrap().has_alpha);
+        assert!(!parse_meta(&with_aux("urn:com:apple:photo:2020:aux:hdrgainmap")).unwrap().has_alpha);
+        assert!(!parse_meta(&with_aux("urn:mpeg:hevc:2015:auxid:2")).unwrap().has_alpha, "a depth map");
     }
 
     #[test]
