@@ -436,6 +436,13 @@ async fn hostile_heic_and_avif_are_rejected_fast_and_the_decoder_is_confined() {
             "too_many_pixels",
         ),
         ("header-only.avif", avif[..avif.len().min(300)].to_vec(), "corrupt"),
+        // Within the profile's pixel limit, beyond libheif's 32,768 px a side: said from the
+        // header, not as the decoder's "memory allocation error".
+        (
+            "panorama.heic",
+            with_ispe(std::fs::read(fixtures.join("plain.heic")).unwrap(), 40_000, 100),
+            "too_many_pixels",
+        ),
     ];
     let app = env.app().await;
     let worker = RunningWorker::start(&app);

@@ -21,6 +21,10 @@ use super::{ImageFormat, ImageInfo, MAX_SIDE, MediaError, Raster};
 
 /// The largest `meta` box read (real ones are a few KiB; a 48 MP iPhone grid about 20 KiB).
 const MAX_META_BYTES: u64 = 4 << 20;
+/// libheif's own limit on either side of an image (its `MAX_IMAGE_WIDTH`/`HEIGHT` security
+/// limit): a larger picture is refused from the header, not by the decoder as a "memory
+/// allocation error".
+pub const MAX_DECODER_SIDE: u32 = 32_768;
 /// The most tiles a grid may have (a 48 MP iPhone photo has 192 tiles of 512×512).
 pub const MAX_GRID_TILES: usize = 4096;
 
@@ -380,6 +384,12 @@ pub fn probe_file(path: &Path, format: ImageFormat, max_pixels: u64) -> Result<I
     if h.width > MAX_SIDE || h.height > MAX_SIDE || u64::from(h.width) * u64::from(h.height) > max_pixels {
         let (w, hh) = if h.rotation % 2 == 1 { (h.height, h.width) } else { (h.width, h.height) };
         return Err(MediaError::TooManyPixels { width: w, height: hh, limit: max_pixels });
+    }
+    if h.width > MAX_DECODER_SIDE || h.height > MAX_DECODER_SIDE {
+        return Err(MediaError::OverLimits(format!(
+            "{}×{}: the HEIF decoder takes at most {MAX_DECODER_SIDE} px a side",
+            h.width, h.height
+        )));
     }
     // libheif applies the transforms while decoding: the decoded image is already cropped and
     // upright.
