@@ -198,7 +198,7 @@ fn decoded_frames<'a>(
             image::ImageDecoder::set_limits(&mut d, image_limits()).map_err(corrupt)?;
             d.into_frames()
         }
-        ImageFormat::Webp => image::codecs::webp::WebPDecoder::new(cursor).map_err(corrupt)?.into_frames(),
+        ImageFormat::Webp => return webp_frames_decoded(data),
         ImageFormat::Png => {
             // `PngDecoder::new` sets no bound at all on what the header's chunks allocate (a
             // deflated ICC profile inflates before anything looks at its size): the budget is
@@ -220,6 +220,24 @@ fn decoded_frames<'a>(
         let ms = num.checked_div(den).unwrap_or(100);
         let delay_ms = if gif && ms <= 10 { 100 } else { i32::try_from(ms.max(1)).unwrap_or(i32::MAX) };
         Ok(Frame { canvas: f.into_buffer(), delay_ms })
+    })))
+}
+
+/// An animated WebP's frames through libwebp (the `image` crate's pure-Rust decoder refused
+/// files libwebp and Pillow read, and panicked on one: see `media::guarded`).
+fn webp_frames_decoded<'a>(
+    data: &'a [u8],
+) -> Result<Box<dyn Iterator<Item = Result<Frame, MediaError>> + 'a>, MediaError> {
+    let mut d =
+        webp::AnimDecoder::new(data).ok_or_else(|| MediaError::Corrupt("libwebp cannot read this animation".into()))?;
+    let (w, h) = d.size();
+    Ok(Box::new(std::iter::from_fn(move || {
+        d.next_frame().map(|frame| {
+            let (pixels, shows_ms) = frame.map_err(MediaError::Corrupt)?;
+            let canvas = image::RgbaImage::from_raw(w, h, pixels)
+                .ok_or_else(|| MediaError::Corrupt("a frame of the wrong size".into()))?;
+            Ok(Frame { canvas, delay_ms: shows_ms.max(1) })
+        })
     })))
 }
 

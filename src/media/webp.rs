@@ -236,6 +236,100 @@ impl Drop for AnimEncoder {
     }
 }
 
+/// The first frame of an animated WebP (the canvas after it, RGBA); `None` if libwebp cannot
+/// decode it.
+pub fn first_frame(data: &[u8]) -> Option<Raster> {
+    let mut d = AnimDecoder::new(data)?;
+    let (w, h) = d.size();
+    let (pixels, _) = d.next_frame()?.ok()?;
+    Raster::new(pixels, w, h, 4).ok()
+}
+
+/// An animated WebP decoded frame by frame by libwebp's `WebPAnimDecoder` (what Pillow and
+/// browsers use): blending and disposal applied, every frame the whole canvas in straight RGBA.
+/// It reads `data` in place, so it borrows it.
+pub struct AnimDecoder<'a> {
+    dec: *mut sys::WebPAnimDecoder,
+    width: u32,
+    height: u32,
+    /// Where the previous frame stopped showing (libwebp's timestamps are end times).
+    shown_ms: c_int,
+    _data: std::marker::PhantomData<&'a [u8]>,
+}
+
+impl<'a> AnimDecoder<'a> {
+    /// `None` if libwebp cannot read the container or its first frame's header.
+    pub fn new(data: &'a [u8]) -> Option<AnimDecoder<'a>> {
+        let mut opts = std::mem::MaybeUninit::<sys::WebPAnimDecoderOptions>::zeroed();
+        // SAFETY: libwebp initialises every field of `opts` (checked by its return value).
+        let ok =
+            unsafe { sys::WebPAnimDecoderOptionsInitInternal(opts.as_mut_ptr(), sys::WEBP_DEMUX_ABI_VERSION as c_int) };
+        if ok == 0 {
+            return None;
+        }
+        // SAFETY: initialised just above.
+        let mut opts = unsafe { opts.assume_init() };
+        opts.color_mode = sys::WEBP_CSP_MODE::MODE_RGBA;
+        opts.use_threads = 0;
+        let webp = sys::WebPData { bytes: data.as_ptr(), size: data.len() };
+        // SAFETY: `webp` points into `data`, which outlives the decoder (`'a`); libwebp copies
+        // the options and validates the container before returning a decoder.
+        let dec = unsafe { sys::WebPAnimDecoderNewInternal(&webp, &opts, sys::WEBP_DEMUX_ABI_VERSION as c_int) };
+        if dec.is_null() {
+            return None;
+        }
+        let mut info = std::mem::MaybeUninit::<sys::WebPAnimInfo>::zeroed();
+        // SAFETY: `dec` is live; `info` is written by libwebp.
+        if unsafe { sys::WebPAnimDecoderGetInfo(dec, info.as_mut_ptr()) } == 0 {
+            // SAFETY: created above, deleted once.
+            unsafe { sys::WebPAnimDecoderDelete(dec) };
+            return None;
+        }
+        // SAFETY: written by the successful call above.
+        let info = unsafe { info.assume_init() };
+        Some(AnimDecoder {
+            dec,
+            width: info.canvas_width,
+            height: info.canvas_height,
+            shown_ms: 0,
+            _data: std::marker::PhantomData,
+        })
+    }
+
+    pub fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    /// The next frame (the canvas, RGBA) and how long it shows in milliseconds; `None` after
+    /// the last one, an error for a frame libwebp cannot decode.
+    pub fn next_frame(&mut self) -> Option<Result<(Vec<u8>, c_int), String>> {
+        // SAFETY: `self.dec` is live.
+        if unsafe { sys::WebPAnimDecoderHasMoreFrames(self.dec) } == 0 {
+            return None;
+        }
+        let (mut buf, mut ends_ms) = (std::ptr::null_mut(), 0);
+        // SAFETY: `self.dec` is live; `buf` and `ends_ms` are written by libwebp.
+        let ok = unsafe { sys::WebPAnimDecoderGetNext(self.dec, &mut buf, &mut ends_ms) };
+        if ok == 0 || buf.is_null() {
+            return Some(Err("libwebp cannot decode a frame of this animation".to_owned()));
+        }
+        let len = self.width as usize * self.height as usize * 4;
+        // SAFETY: in MODE_RGBA, libwebp's canvas is width × height × 4 bytes, valid until the
+        // next call on the decoder; it is copied out at once.
+        let pixels = unsafe { std::slice::from_raw_parts(buf, len) }.to_vec();
+        let shows = ends_ms.saturating_sub(self.shown_ms);
+        self.shown_ms = ends_ms;
+        Some(Ok((pixels, shows)))
+    }
+}
+
+impl Drop for AnimDecoder<'_> {
+    fn drop(&mut self) {
+        // SAFETY: created by WebPAnimDecoderNewInternal and deleted exactly once, here.
+        unsafe { sys::WebPAnimDecoderDelete(self.dec) };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
