@@ -241,6 +241,12 @@ fn webp_frames_decoded<'a>(
     })))
 }
 
+/// Every frame's delay in milliseconds (tests).
+#[cfg(test)]
+pub(super) fn frame_delays(data: &[u8]) -> Result<Vec<i32>, MediaError> {
+    frames(data, ImageFormat::Webp)?.map(|f| f.map(|f| f.delay_ms)).collect()
+}
+
 /// The profile's WebP variants as animated WebPs (in `variants` order), the frames decoded one
 /// by one and stopped at `max_frames` whatever the file claims.
 pub fn render_webp(data: &[u8], info: &ImageInfo, recipe: &Recipe) -> Result<Vec<Rendered>, MediaError> {

@@ -220,6 +220,32 @@ fn animated_webp_frames_are_decoded_as_libwebp_and_pillow_decode_them() {
 }
 
 #[test]
+fn frame_delays_come_from_each_frame_even_when_their_sum_passes_i32() {
+    // 130 frames of 16,777,215 ms each (the largest an ANMF holds) end at 2.18e12 ms: past
+    // libwebp's `int` timestamps, which the delays must not be derived from.
+    let mut enc = webp::AnimEncoder::new(8, 8, 80.0, 0).unwrap();
+    for i in 0..130u32 {
+        let colour = [(i * 37 % 256) as u8, (i * 91 % 256) as u8, (i * 13 % 256) as u8];
+        enc.add(&Raster::new(colour.repeat(64), 8, 8, 3).unwrap(), 100).unwrap();
+    }
+    let mut data = enc.finish().unwrap();
+    let mut pos = 12;
+    let mut frames = 0;
+    while pos + 8 <= data.len() {
+        let size = u32::from_le_bytes(data[pos + 4..pos + 8].try_into().unwrap()) as usize;
+        if &data[pos..pos + 4] == b"ANMF" {
+            data[pos + 8 + 12..pos + 8 + 15].copy_from_slice(&[0xFF, 0xFF, 0xFF]);
+            frames += 1;
+        }
+        pos += 8 + size + (size & 1);
+    }
+    assert_eq!(frames, 130, "every frame kept by the encoder");
+    let delays: Vec<i32> = animation::frame_delays(&data).unwrap();
+    assert_eq!(delays.len(), 130);
+    assert!(delays.iter().all(|&d| d == 0xFF_FFFF), "{:?}", &delays[120..]);
+}
+
+#[test]
 fn a_decoder_that_panics_on_hostile_bytes_makes_a_corrupt_file_not_a_crash() {
     let r: Result<(), MediaError> = guarded("WebP", || panic!("range end index 40 out of range for slice of length 0"));
     let e = r.unwrap_err();

@@ -252,8 +252,8 @@ pub struct AnimDecoder<'a> {
     dec: *mut sys::WebPAnimDecoder,
     width: u32,
     height: u32,
-    /// Where the previous frame stopped showing (libwebp's timestamps are end times).
-    shown_ms: c_int,
+    /// Frames returned so far (the demuxer numbers frames from 1).
+    returned: c_int,
     _data: std::marker::PhantomData<&'a [u8]>,
 }
 
@@ -291,7 +291,7 @@ impl<'a> AnimDecoder<'a> {
             dec,
             width: info.canvas_width,
             height: info.canvas_height,
-            shown_ms: 0,
+            returned: 0,
             _data: std::marker::PhantomData,
         })
     }
@@ -317,8 +317,21 @@ impl<'a> AnimDecoder<'a> {
         // SAFETY: in MODE_RGBA, libwebp's canvas is width × height × 4 bytes, valid until the
         // next call on the decoder; it is copied out at once.
         let pixels = unsafe { std::slice::from_raw_parts(buf, len) }.to_vec();
-        let shows = ends_ms.saturating_sub(self.shown_ms);
-        self.shown_ms = ends_ms;
+        self.returned += 1;
+        // The frame's own duration, not the difference of libwebp's `int` end times: those
+        // overflow once the durations add up past 24.8 days (a hostile file needs 129 frames).
+        let mut iter = std::mem::MaybeUninit::<sys::WebPIterator>::zeroed();
+        // SAFETY: `self.dec` is live and owns its demuxer; `iter` is written by libwebp and
+        // released once, below.
+        let shows = unsafe {
+            let demux = sys::WebPAnimDecoderGetDemuxer(self.dec);
+            if demux.is_null() || sys::WebPDemuxGetFrame(demux, self.returned, iter.as_mut_ptr()) == 0 {
+                return Some(Err("libwebp cannot read a frame's duration".to_owned()));
+            }
+            let duration = (*iter.as_ptr()).duration;
+            sys::WebPDemuxReleaseIterator(iter.as_mut_ptr());
+            duration
+        };
         Some(Ok((pixels, shows)))
     }
 }
