@@ -243,6 +243,14 @@ fn frame_delays_come_from_each_frame_even_when_their_sum_passes_i32() {
     let delays: Vec<i32> = animation::frame_delays(&data).unwrap();
     assert_eq!(delays.len(), 130);
     assert!(delays.iter().all(|&d| d == 0xFF_FFFF), "{:?}", &delays[120..]);
+    // And the outputs are made: every WebP variant animated.
+    let recipe = Recipe::images(&Profile::default());
+    let mut info = probe(&data, ImageFormat::Webp, recipe.max_pixels).unwrap();
+    info.frames = Some(130);
+    info.animation = animation::decide(&info, &recipe);
+    let out = render(&data, &info, &recipe).unwrap();
+    let webp = out.iter().find(|r| r.format == OutputFormat::Webp).unwrap();
+    assert_eq!(webp.data.windows(4).filter(|w| w == b"ANMF").count(), 130);
 }
 
 #[test]
