@@ -91,17 +91,22 @@ impl WorkRoot {
         std::fs::create_dir_all(&self.root)?;
         let path = self.root.join(SWEEP_LOCK);
         // Read-only is enough for flock, so a lock file another user created (a root-run
-        // `uploadd sweep`) still works; never follow a link planted in its place.
-        let f = match std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(&path) {
+        // `uploadd sweep`) still works; never follow a link planted in its place, nor wait on
+        // a FIFO (O_NONBLOCK), and only a regular file will do.
+        let flags = libc::O_NOFOLLOW | libc::O_NONBLOCK;
+        let f = match std::fs::OpenOptions::new().read(true).custom_flags(flags).open(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::OpenOptions::new()
                 .read(true)
                 .write(true)
                 .create(true)
                 .mode(0o644)
-                .custom_flags(libc::O_NOFOLLOW)
+                .custom_flags(flags)
                 .open(&path)?,
             r => r?,
         };
+        if !f.metadata()?.is_file() {
+            return Err(std::io::Error::other(format!("{} is not a regular file", path.display())));
+        }
         Ok(try_lock(&f).then_some(f))
     }
 
@@ -341,6 +346,26 @@ pub fn probe_temp_dir(dir: &Path) -> std::io::Result<TempProbe> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fifo_or_a_directory_in_place_of_the_sweep_lock_is_an_error_not_a_hang() {
+        let root = tempfile::tempdir().unwrap();
+        let w = WorkRoot::new(root.path()).unwrap();
+        let path = root.path().join(SWEEP_LOCK);
+        let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        // SAFETY: a NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let w2 = w.clone();
+        std::thread::spawn(move || tx.send(w2.sweep_lock().map(|f| f.is_some())));
+        let r = rx.recv_timeout(std::time::Duration::from_secs(5)).expect("sweep_lock hung on a FIFO");
+        assert!(r.is_err(), "{r:?}");
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        assert!(w.sweep_lock().is_err());
+        std::fs::remove_dir(&path).unwrap();
+        assert!(w.sweep_lock().unwrap().is_some(), "a fresh lock file again");
+    }
 
     #[test]
     fn live_dirs_are_locked_and_removed_on_drop() {
