@@ -5,9 +5,10 @@
 # Renovate or Dependabot.
 
 FROM rust:1.95.0-bookworm AS builder
-# cmake + nasm: turbojpeg builds libjpeg-turbo with its SIMD code; pkg-config for -sys crates.
+# cmake + nasm: turbojpeg builds libjpeg-turbo with its SIMD code, crates/heif builds libheif
+# and libde265 (C++) against Debian's dav1d; pkg-config for -sys crates.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends cmake nasm pkg-config \
+ && apt-get install -y --no-install-recommends cmake nasm pkg-config g++ libdav1d-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -21,9 +22,10 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 
 FROM debian:12.12-slim
 # ffmpeg/ffprobe for the video stage (/usr/bin, as config/uploadd.toml expects);
-# ca-certificates for TLS to S3, PostgreSQL and webhook receivers.
+# ca-certificates for TLS to S3, PostgreSQL and webhook receivers; libdav1d6 for AVIF (ffmpeg
+# pulls it in too).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg ca-certificates \
+ && apt-get install -y --no-install-recommends ffmpeg ca-certificates libdav1d6 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 uploadd \
  && useradd --system --uid 10001 --gid uploadd --home-dir /var/lib/uploadd \

@@ -7,7 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/toolchain.sh
 require_rust demo
 need=()
-for p in ca-certificates cmake nasm pkg-config gcc libheif-dev ffmpeg; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
+for p in ca-certificates cmake nasm pkg-config gcc g++ libdav1d-dev ffmpeg; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then
   sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
   echo "[demo] installing: ${need[*]}" >&2

@@ -42,9 +42,9 @@ garage_bin() {
 }
 
 install_all() {
-  # libheif-dev: HEIC/AVIF decoding (linked); colord-data, libgs-common: real RGB and CMYK ICC
-  # profiles for the colour tests.
-  apt_install ca-certificates cmake nasm pkg-config libheif-dev colord-data libgs-common python3 python3-venv redis-server openssl postgresql \
+  # g++ and libdav1d-dev: the vendored libheif/libde265 (crates/heif) and the AV1 decoder it
+  # links; colord-data, libgs-common: real RGB and CMYK ICC profiles for the colour tests.
+  apt_install ca-certificates cmake nasm pkg-config g++ libdav1d-dev colord-data libgs-common python3 python3-venv redis-server openssl postgresql \
     clamav-daemon ffmpeg prometheus systemd procps util-linux curl
   # Node.js may come from NodeSource (with its own npm): only fall back to Debian's when absent.
   command -v node >/dev/null 2>&1 || apt_install nodejs

@@ -5,8 +5,8 @@
 //!   bounds-checked safe Rust, so the profile's limits apply before any decoder runs; and
 //!   [`read_decoded`] takes the child's raw pixels back.
 //! - In the sandboxed child (`uploadd heif-decode`, spawned through `process.rs` with a time,
-//!   memory and file-size limit): [`decode_to_file`] runs libheif (libde265 for HEVC, dav1d or
-//!   libaom for AV1) through a small C shim. These decoders have a history of memory-safety
+//!   memory and file-size limit): [`decode_to_file`] runs libheif (libde265 for HEVC, dav1d
+//!   for AV1; built by `crates/heif`) through a small C shim. These decoders have a history of memory-safety
 //!   bugs; in a child, one costs a rejected upload, not the daemon.
 //!
 //! Orientation: HEIF's `irot`/`imir` properties are authoritative and libheif applies them;
@@ -15,6 +15,8 @@
 
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
+
+use uploadd_heif::uploadd_heif_decode;
 
 use super::probe::oriented_info;
 use super::{ImageFormat, ImageInfo, MAX_SIDE, MediaError, Raster};
@@ -436,17 +438,6 @@ pub fn read_decoded(path: &Path, info: &ImageInfo) -> Result<Raster, MediaError>
     let mut pixels = vec![0u8; size];
     f.read_exact(&mut pixels).map_err(|_| MediaError::Corrupt("the decoder's output is truncated".into()))?;
     Raster::new(pixels, w, h, channels as u8)
-}
-
-unsafe extern "C" {
-    fn uploadd_heif_decode(
-        input: *const std::ffi::c_char,
-        output: *const std::ffi::c_char,
-        max_pixels: u64,
-        threads: std::ffi::c_int,
-        msg: *mut std::ffi::c_char,
-        cap: usize,
-    ) -> std::ffi::c_int;
 }
 
 /// Why the child could not decode (its exit code and the first word of its message).

@@ -81,6 +81,12 @@ int uploadd_heif_decode(const char *in, const char *out, uint64_t max_pixels, in
         goto done;
     }
     opts->convert_hdr_to_8bit = 1;
+    /* A missing or undecodable tile is an error, not a grey patch with a warning attached
+     * (libheif's default since 1.19 is to "try its best"). */
+    opts->strict_decoding = 1;
+    /* Keep the file's primaries and transfer: uploadd's own colour management (moxcms) converts
+     * them to sRGB; libheif only turns YCbCr into RGB with the file's matrix. */
+    opts->output_image_nclx_profile_passthrough = 1;
     e = heif_decode_image(handle, &img, heif_colorspace_RGB,
                           alpha ? heif_chroma_interleaved_RGBA : heif_chroma_interleaved_RGB, opts);
     if (e.code != heif_error_Ok) {
