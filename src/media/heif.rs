@@ -677,6 +677,48 @@ mod tests {
         assert!(e.to_string().contains("100 tiles of 4096×4096"), "{e}");
     }
 
+    /// A whole HEIF file: `ftyp`, `meta` (with `hdlr` and an `iloc` giving item 1 `extents`
+    /// one-byte extents) and an `mdat`.
+    fn file_with_extents(extents: u16) -> Vec<u8> {
+        let mut body = meta(b"hvc1", (64, 64), None, 0, (0, 0));
+        let mut hdlr = vec![0u8; 4];
+        hdlr.extend_from_slice(b"pict");
+        hdlr.extend_from_slice(&[0; 13]);
+        let mut iloc = vec![0x44, 0x00];
+        iloc.extend_from_slice(&1u16.to_be_bytes());
+        iloc.extend_from_slice(&1u16.to_be_bytes());
+        iloc.extend_from_slice(&0u16.to_be_bytes());
+        iloc.extend_from_slice(&extents.to_be_bytes());
+        for i in 0..u32::from(extents) {
+            iloc.extend_from_slice(&i.to_be_bytes());
+            iloc.extend_from_slice(&1u32.to_be_bytes());
+        }
+        let mut m = body.drain(..4).collect::<Vec<u8>>();
+        m.extend(full(b"hdlr", 0, 0, &hdlr));
+        m.extend(body);
+        m.extend(full(b"iloc", 0, 0, &iloc));
+        let mut f = boxed(b"ftyp", b"heic\0\0\0\0mif1heic");
+        f.extend(boxed(b"meta", &m));
+        f.extend(boxed(b"mdat", &vec![0u8; usize::from(extents)]));
+        f
+    }
+
+    #[test]
+    fn a_file_over_a_structural_limit_of_libheif_is_unsupported_not_out_of_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let (input, output) = (dir.path().join("in.heic"), dir.path().join("out.raw"));
+        // libheif refuses more than 32 extents per item with a "memory allocation error"; the
+        // file needs no memory, so "too_much_memory" would send the producer the wrong way.
+        std::fs::write(&input, file_with_extents(40)).unwrap();
+        let (kind, msg) = decode_to_file(&input, &output, 1 << 20, 1).unwrap_err();
+        assert_eq!(kind, DecodeFailure::Unsupported, "{msg}");
+        assert!(msg.contains("extents"), "{msg}");
+        // The same file within the limit gets past it (and fails later, on its empty data).
+        std::fs::write(&input, file_with_extents(2)).unwrap();
+        let (kind, msg) = decode_to_file(&input, &output, 1 << 20, 1).unwrap_err();
+        assert!(!msg.contains("security limit"), "{kind:?}: {msg}");
+    }
+
     #[test]
     fn hostile_meta_boxes_are_errors_not_panics() {
         let good = meta(b"grid", (1024, 768), None, 4, (512, 384));

@@ -26,6 +26,17 @@ static int fail(char *msg, size_t cap, int code, const char *what, const char *d
 }
 
 static int classify(struct heif_error e) {
+    /* libheif reports every one of its security limits as a memory allocation error, also
+     * those about a file's structure (extents per item, nesting, boxes, profile sizes): only
+     * an allocation that was refused, or the image size, is about memory or pixels. */
+    if (e.code == heif_error_Memory_allocation_error && e.subcode == heif_suberror_Security_limit_exceeded && e.message) {
+        if (strstr(e.message, "Image size") && strstr(e.message, "exceeds the maximum image size")) {
+            return UPLOADD_TOO_MANY_PIXELS;
+        }
+        if (!strstr(e.message, "Allocat") && !strstr(e.message, "memory")) {
+            return UPLOADD_UNSUPPORTED;
+        }
+    }
     switch (e.code) {
     case heif_error_Unsupported_filetype:
     case heif_error_Unsupported_feature:
