@@ -472,7 +472,8 @@ impl DecodeFailure {
             .into_iter()
             .find(|k| k.tag() == tag)
             .unwrap_or(DecodeFailure::Corrupt);
-        (kind, crate::units::printable(detail, 300))
+        // libheif ends some messages with a space or a newline.
+        (kind, crate::units::printable(detail.trim(), 300))
     }
 }
 
@@ -717,6 +718,16 @@ mod tests {
         std::fs::write(&input, file_with_extents(2)).unwrap();
         let (kind, msg) = decode_to_file(&input, &output, 1 << 20, 1).unwrap_err();
         assert!(!msg.contains("security limit"), "{kind:?}: {msg}");
+    }
+
+    #[test]
+    fn the_childs_message_is_read_back_without_libheifs_trailing_whitespace() {
+        let stderr = "heif-decode: corrupt: decoding failed: Invalid input: Extent in iloc box references data outside of file bounds (points to file position 275) \n";
+        let (kind, msg) = DecodeFailure::from_stderr(stderr);
+        assert_eq!(kind, DecodeFailure::Corrupt);
+        assert!(msg.ends_with("(points to file position 275)"), "{msg:?}");
+        let (kind, msg) = DecodeFailure::from_stderr("heif-decode: unsupported: no decoder for this codec\n");
+        assert_eq!((kind, msg.as_str()), (DecodeFailure::Unsupported, "no decoder for this codec"));
     }
 
     #[test]
