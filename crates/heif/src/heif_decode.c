@@ -1,5 +1,5 @@
 /* HEIC/AVIF decoding through libheif, run only inside the sandboxed `uploadd heif-decode` child
- * (a crash or a memory-safety bug in libheif, libde265, dav1d or libaom kills that child, not
+ * (a crash or a memory-safety bug in libheif, libde265 or dav1d kills that child, not
  * the daemon). Decodes the primary image with its irot/imir/clap transforms applied (HEIF's
  * orientation; EXIF orientation is not applied on top), converts to 8-bit interleaved RGB or
  * RGBA and writes it to `out` behind a 20-byte header: "UPLDRAW1", width, height, channels
